@@ -1,0 +1,36 @@
+"""Page-number pagination with `limit` (default 20, max 100), strict about its parameters.
+
+A bad `page` or `limit` is a 400 in the error envelope, never a silent default: a client asking for
+`limit=abc` has a bug it should hear about.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+
+
+class PaginationParams(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+
+
+class PageLimitPagination(PageNumberPagination):
+    page_size = 20
+    page_query_param = "page"
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        return self.validated_params(request)["limit"]
+
+    def get_page_number(self, request, paginator) -> int:
+        return self.validated_params(request)["page"]
+
+    @staticmethod
+    def validated_params(request) -> dict[str, int]:
+        params = PaginationParams(
+            data={k: request.query_params[k] for k in ("page", "limit") if k in request.query_params}
+        )
+        params.is_valid(raise_exception=True)
+        return params.validated_data

@@ -1,0 +1,50 @@
+"""OpenAPI plumbing: the ErrorEnvelope component and the error responses every operation can give."""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["error"])
+    code = serializers.CharField(help_text="Machine-readable code, e.g. `not_found`, `invalid`, `throttled`.")
+    message = serializers.CharField(help_text="A human sentence.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Field errors for a 400 (field name to list of messages), else an empty object.",
+    )
+
+    class Meta:
+        ref_name = "ErrorEnvelope"
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorEnvelopeSerializer, description=description)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Adds the envelope-shaped error responses an operation can actually return."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {
+            "400": _error("Invalid input: field errors under `errors`."),
+            "404": _error("Not found (or not yours)."),
+            "429": _error("Throttled; see the `Retry-After` header."),
+            "500": _error("Unexpected server error (logged; never a traceback)."),
+        }
+        if self._requires_auth():
+            errors["401"] = _error("Missing, expired or blacklisted token.")
+            errors["403"] = _error("Authenticated but not allowed.")
+        if self.method == "POST":
+            errors["409"] = _error("Conflicts with the current state.")
+        errors["503"] = _error("An upstream or dependency is down and nothing cached can answer; see `Retry-After`.")
+        for status_code, response in errors.items():
+            if status_code not in responses:
+                responses[status_code] = self._get_response_for_code(response, status_code, direction=direction)
+        return responses
+
+    def _requires_auth(self) -> bool:
+        return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())

@@ -1,0 +1,379 @@
+"""Settings for movie_backend: the one place every setting is declared.
+
+Everything comes from the environment (python-decouple reads os.environ, then a .env file). With no
+environment at all the service runs embedded: a SQLite file, a local-memory cache and Celery tasks run
+eagerly in-process. DATABASE_URL and REDIS_URL switch the same code to PostgreSQL and Redis.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from decouple import Csv, config
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Core -----------------------------------------------------------------------------------------
+
+DEBUG = config("DEBUG", default=False, cast=bool)
+
+SECRET_KEY = config("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random string "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=1 for local development."
+        )
+    # Only ever used with DEBUG on (make run); never in production.
+    SECRET_KEY = "django-insecure-local-development-only-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="localhost,127.0.0.1", cast=Csv())
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "axes",
+    "movie_backend",
+    "movies",
+    "users",
+    "recommendations",
+]
+
+MIDDLEWARE = [
+    "movie_backend.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out admin login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "movie_backend.urls"
+WSGI_APPLICATION = "movie_backend.wsgi.application"
+ASGI_APPLICATION = "movie_backend.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+
+DATABASE_URL = config("DATABASE_URL", default="")
+if DATABASE_URL:
+    # Persistent connections with a health check before reuse, so a restarted PostgreSQL costs one
+    # failed-and-retried connection rather than a burst of errors.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=config("DB_CONN_MAX_AGE", default=600, cast=int),
+            conn_health_checks=True,
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": config("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
+            # SQLite serialises writers; wait for the lock instead of failing at once.
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------------
+
+REDIS_URL = config("REDIS_URL", default="")
+CACHE_KEY_PREFIX = config("CACHE_KEY_PREFIX", default="mb")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A Redis outage is a cache miss, not a 500; short timeouts so it is a fast miss.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "movie-backend",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# Cache lifetimes in seconds (trending 15 min to 1 h, details 24 h, search 15 min).
+CACHE_TTL_LISTS = config("CACHE_TTL_LISTS", default=30 * 60, cast=int)
+CACHE_TTL_DETAILS = config("CACHE_TTL_DETAILS", default=24 * 60 * 60, cast=int)
+CACHE_TTL_SEARCH = config("CACHE_TTL_SEARCH", default=15 * 60, cast=int)
+CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60, cast=int)
+# How old the last good answer may be when TMDb fails and we serve it anyway (stale-if-error).
+CACHE_STALE_MAX_AGE = config("CACHE_STALE_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
+
+# --- Celery ---------------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without a broker the jobs run in-process, so the embedded default needs no worker.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TIMEZONE = "UTC"
+# The one beat schedule: every periodic job the project runs, in one place.
+CELERY_BEAT_SCHEDULE = {
+    "tmdb-sync-trending": {
+        "task": "movies.tasks.sync_trending",
+        "schedule": timedelta(hours=1),
+    },
+    "tmdb-sync-lists": {
+        "task": "movies.tasks.sync_lists",
+        "schedule": timedelta(hours=3),
+    },
+    "tmdb-sync-genres-and-configuration": {
+        "task": "movies.tasks.sync_genres_and_configuration",
+        "schedule": timedelta(days=1),
+    },
+    "tmdb-refresh-stale-details": {
+        "task": "movies.tasks.refresh_stale_details",
+        "schedule": timedelta(hours=6),
+    },
+    "tmdb-sync-changes": {
+        "task": "movies.tasks.sync_changes",
+        "schedule": timedelta(hours=12),
+    },
+    "users-flush-expired-tokens": {
+        "task": "users.tasks.flush_expired_tokens",
+        "schedule": timedelta(days=1),
+    },
+}
+
+# --- Authentication -------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "users.User"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses locked-out credentials before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=config("JWT_ACCESS_MINUTES", default=15, cast=int)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "SIGNING_KEY": SECRET_KEY,
+}
+
+# Login lockout: after AXES_FAILURE_LIMIT failures, refuse that email for the cool-off period.
+AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", default=5, cast=int)
+AXES_COOLOFF_TIME = timedelta(minutes=config("AXES_COOLOFF_MINUTES", default=15, cast=int))
+# Lock the email for the address it is attacked from (the login throttle also caps each address).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# --- REST framework -------------------------------------------------------------------------------
+
+# Default rates per scope; THROTTLE_RATES (e.g. "anon=60/min,recommend=10/min") overrides any of them.
+DEFAULT_THROTTLE_RATES = {
+    "anon": "120/min",
+    "user": "1200/min",
+    "recommend": "20/min",
+    "login": "10/min",
+}
+
+
+def parse_throttle_rates(value: str) -> dict[str, str]:
+    """Parse "scope=rate,scope=rate" into a dict, refusing malformed entries loudly at start-up."""
+    rates: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        scope, sep, rate = item.partition("=")
+        if not sep or not scope.strip() or "/" not in rate:
+            raise ImproperlyConfigured(f"THROTTLE_RATES entry {item!r} is not of the form scope=N/period.")
+        rates[scope.strip()] = rate.strip()
+    return rates
+
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "movie_backend.pagination.PageLimitPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "movie_backend.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "movie_backend.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        **DEFAULT_THROTTLE_RATES,
+        **parse_throttle_rates(config("THROTTLE_RATES", default="")),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Movie Backend API",
+    "DESCRIPTION": (
+        "Movie discovery and recommendations: a TMDb mirror, accounts with JWT, favorites, interactions, "
+        "preferences, and content-based, personalized and natural-language recommendations.\n\n"
+        "Authenticate with `POST /api/auth/login/`, then press **Authorize** and paste the `access` token. "
+        "Every error answers `{status, code, message, errors}` (the `ErrorEnvelope` component)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "TAGS": [
+        {"name": "movies", "description": "The TMDb mirror: lists, search, details."},
+        {"name": "genres", "description": "Genre list."},
+        {"name": "auth", "description": "Register, log in, refresh and log out (JWT)."},
+        {"name": "users", "description": "The caller's profile, favorites, interactions and preferences."},
+        {
+            "name": "recommendations",
+            "description": "Similar movies, genre picks, personalized and natural-language recommendations.",
+        },
+        {"name": "admin", "description": "Staff-only operational endpoints."},
+        {"name": "health", "description": "Liveness and readiness."},
+    ],
+}
+
+CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+
+# --- External services ----------------------------------------------------------------------------
+
+TMDB_API_BASE_URL = config("TMDB_API_BASE_URL", default="https://api.themoviedb.org/3")
+TMDB_API_KEY = config("TMDB_API_KEY", default="")
+TMDB_READ_ACCESS_TOKEN = config("TMDB_READ_ACCESS_TOKEN", default="")
+# TMDb's published ceiling is about 40-50 requests/s; stay well below it across all processes.
+TMDB_RATE_LIMIT = config("TMDB_RATE_LIMIT", default=20, cast=float)
+TMDB_CONNECT_TIMEOUT = config("TMDB_CONNECT_TIMEOUT", default=3.05, cast=float)
+TMDB_READ_TIMEOUT = config("TMDB_READ_TIMEOUT", default=10, cast=float)
+TMDB_IMAGE_BASE_URL = config("TMDB_IMAGE_BASE_URL", default="https://image.tmdb.org/t/p/")
+TMDB_POSTER_SIZE = config("TMDB_POSTER_SIZE", default="w500")
+# Circuit breaker: after this many consecutive failures, stop calling TMDb for the cool-down.
+TMDB_BREAKER_THRESHOLD = config("TMDB_BREAKER_THRESHOLD", default=5, cast=int)
+TMDB_BREAKER_COOLDOWN = config("TMDB_BREAKER_COOLDOWN", default=60, cast=int)
+# Details older than this are re-fetched on read and by the refresh job.
+TMDB_DETAILS_MAX_AGE = config("TMDB_DETAILS_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
+
+OPENAI_API_KEY = config("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = config("OPENAI_BASE_URL", default="")
+OPENAI_MODEL = config("OPENAI_MODEL", default="gpt-4.1-mini")
+# Deadline for the whole LLM step, one retry included.
+OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
+
+# --- Security -------------------------------------------------------------------------------------
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", default=not DEBUG, cast=bool)
+# Health probes come over plain HTTP from the orchestrator, never redirect them.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = config("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000, cast=int)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
+
+# --- I18N, static ---------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # No manifest: pages render whether or not collectstatic has run.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Logging --------------------------------------------------------------------------------------
+
+LOG_LEVEL = config("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Our request log replaces Django's own per-request warnings, which would double every 4xx.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,90 @@
+"""The TMDb mirror: genres, movies and list memberships, so every list is answered from the database."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Genre(models.Model):
+    tmdb_id = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Movie(models.Model):
+    class Source(models.TextChoices):
+        DEMO = "demo", "Bundled demo catalog"
+        TMDB = "tmdb", "TMDb"
+
+    tmdb_id = models.PositiveIntegerField(unique=True)
+    imdb_id = models.CharField(max_length=16, blank=True, db_index=True)
+    title = models.CharField(max_length=255)
+    original_title = models.CharField(max_length=255, blank=True)
+    overview = models.TextField(blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes.")
+    popularity = models.FloatField(default=0)
+    vote_average = models.FloatField(default=0)
+    vote_count = models.PositiveIntegerField(default=0)
+    original_language = models.CharField(max_length=8, blank=True)
+    adult = models.BooleanField(default=False)
+    poster_path = models.CharField(max_length=255, blank=True)
+    backdrop_path = models.CharField(max_length=255, blank=True)
+    director = models.CharField(max_length=255, blank=True)
+    writer = models.CharField(max_length=255, blank=True)
+    cast = models.JSONField(default=list, blank=True, help_text="Top-billed cast names, in billing order.")
+    keywords = models.JSONField(default=list, blank=True)
+    genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.TMDB)
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last upsert from TMDb.")
+    details_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last time credits and keywords were fetched from TMDb."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-popularity", "tmdb_id"]
+        indexes = [
+            models.Index(fields=["-popularity", "tmdb_id"], name="movie_popularity_idx"),
+            models.Index(fields=["-vote_average", "-vote_count"], name="movie_rating_idx"),
+            models.Index(fields=["-release_date"], name="movie_release_idx"),
+            models.Index(fields=["title"], name="movie_title_idx"),
+            models.Index(fields=["details_synced_at"], name="movie_details_synced_idx"),
+        ]
+
+    def __str__(self) -> str:
+        year = f" ({self.release_date.year})" if self.release_date else ""
+        return f"{self.title}{year}"
+
+
+class MovieListEntry(models.Model):
+    """Which movie sits at which rank of which TMDb list, as of `synced_at`."""
+
+    class Category(models.TextChoices):
+        POPULAR = "popular", "Popular"
+        TOP_RATED = "top_rated", "Top rated"
+        NOW_PLAYING = "now_playing", "Now playing"
+        UPCOMING = "upcoming", "Upcoming"
+        TRENDING_DAY = "trending_day", "Trending today"
+        TRENDING_WEEK = "trending_week", "Trending this week"
+
+    category = models.CharField(max_length=16, choices=Category.choices)
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="list_entries")
+    rank = models.PositiveIntegerField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["category", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "rank"], name="movielistentry_category_rank_unique"),
+            models.UniqueConstraint(fields=["category", "movie"], name="movielistentry_category_movie_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} #{self.rank}: {self.movie_id}"
