@@ -1,0 +1,37 @@
+"""What the recommenders served, to whom, from which algorithm."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class RecommendationLog(models.Model):
+    class Kind(models.TextChoices):
+        SIMILAR = "similar", "Similar movies"
+        GENRE = "genre", "Genre picks"
+        PERSONALIZED = "personalized", "Personalized"
+        NATURAL_LANGUAGE = "natural_language", "Natural-language request"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendation_logs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    algorithm = models.CharField(max_length=64, help_text="Algorithm or variant that produced the list.")
+    source = models.CharField(max_length=16, blank=True, help_text="e.g. engine, llm, fallback.")
+    query = models.TextField(blank=True, help_text="The request: a natural-language query, a movie or a genre.")
+    movie_ids = models.JSONField(default=list, help_text="Served TMDb ids, in position order.")
+    prompt_version = models.CharField(max_length=32, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="reclog_user_created_idx"),
+            models.Index(fields=["kind", "-created_at"], name="reclog_kind_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.algorithm} for {self.user_id or 'anonymous'}"

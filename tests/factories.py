@@ -1,0 +1,83 @@
+"""factory_boy factories shared by every test package."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from movies.models import Genre, Movie
+from users.models import Favorite, Interaction, Preference, User
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class GenreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Genre
+        django_get_or_create = ("tmdb_id",)
+
+    tmdb_id = factory.Sequence(lambda n: 10_000 + n)
+    name = factory.Sequence(lambda n: f"Genre {n}")
+
+
+class MovieFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Movie
+
+    tmdb_id = factory.Sequence(lambda n: 100_000 + n)
+    title = factory.Sequence(lambda n: f"Movie {n}")
+    overview = "A film."
+    release_date = datetime.date(2001, 1, 1)
+    popularity = factory.Sequence(lambda n: float(1000 - n % 1000))
+    vote_average = 7.0
+    vote_count = 100
+    source = Movie.Source.TMDB
+    synced_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def genres(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.genres.set(extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    date_of_birth = datetime.date(1990, 1, 1)
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save(update_fields=["password"])
+
+
+class FavoriteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Favorite
+
+    user = factory.SubFactory(UserFactory)
+    movie = factory.SubFactory(MovieFactory)
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    user = factory.SubFactory(UserFactory)
+    movie = factory.SubFactory(MovieFactory)
+    type = Interaction.Type.LIKED
+    rating = None
+
+
+class PreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Preference
+
+    user = factory.SubFactory(UserFactory)
