@@ -322,7 +322,7 @@ TMDB_DETAILS_MAX_AGE = config("TMDB_DETAILS_MAX_AGE", default=7 * 24 * 60 * 60, 
 
 OPENAI_API_KEY = config("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = config("OPENAI_BASE_URL", default="")
-OPENAI_MODEL = config("OPENAI_MODEL", default="gpt-4.1-mini")
+OPENAI_MODEL = config("OPENAI_MODEL", default="gpt-5-mini")
 # Deadline for the whole LLM step, one retry included.
 OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
 
