@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "movie_backend.metrics.MetricsMiddleware",
     "movie_backend.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -180,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
     "tmdb-sync-changes": {
         "task": "movies.tasks.sync_changes",
         "schedule": timedelta(hours=12),
+    },
+    "usage-rollup": {
+        "task": "movie_backend.tasks.rollup_usage",
+        "schedule": timedelta(minutes=15),
     },
     "users-flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",
@@ -325,6 +330,12 @@ OPENAI_BASE_URL = config("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = config("OPENAI_MODEL", default="gpt-5-mini")
 # Deadline for the whole LLM step, one retry included.
 OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
+
+# --- Operations -----------------------------------------------------------------------------------
+
+# When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>"; unset, it is open (scrape it
+# from inside the network, or put it behind the proxy).
+METRICS_TOKEN = config("METRICS_TOKEN", default="")
 
 # --- Security -------------------------------------------------------------------------------------
 

@@ -3,11 +3,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from movie_backend import errors, health
+from movie_backend.api import UsageApi
+from movie_backend.metrics import metrics_view
 
 urlpatterns = [
     path("health/", health.LivenessApi.as_view(), name="health"),
     path("health/ready/", health.ReadinessApi.as_view(), name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("api/admin/usage/", UsageApi.as_view(), name="admin-usage"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -9,10 +9,14 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789abcdef")
 os.environ["DEBUG"] = "False"
 os.environ["SECURE_SSL_REDIRECT"] = "False"
-# Each test starts from an empty cache; the suite never shares keys with a running server.
-os.environ.setdefault("CACHE_KEY_PREFIX", "test")
+# Each test starts from an empty cache; a run never shares keys with a running server or another run.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test{os.getpid()}")
 
 from movie_backend.settings import *  # noqa: E402,F403
+
+# Concurrent runs against one PostgreSQL server each get their own test database.
+if DATABASE_URL:  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
 
 # Eager Celery in tests even when a broker is configured: jobs are asserted by their effects.
 CELERY_TASK_ALWAYS_EAGER = True
