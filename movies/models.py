@@ -88,3 +88,18 @@ class MovieListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} #{self.rank}: {self.movie_id}"
+
+
+class TmdbState(models.Model):
+    """Small facts the mirror keeps about TMDb itself: the /configuration answer, sync checkpoints."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "TMDb state"
+        verbose_name_plural = "TMDb state"
+
+    def __str__(self) -> str:
+        return self.key
