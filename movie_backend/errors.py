@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from movie_backend import usage
+
 logger = logging.getLogger(__name__)
 
 
@@ -81,6 +83,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+
+    if isinstance(exc, exceptions.Throttled):
+        view = context.get("view")
+        usage.count(f"throttle.{type(view).__name__ if view is not None else 'unknown'}")
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from movie_backend import usage
 from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.movie_backend.urls")]
@@ -80,6 +81,7 @@ def test_throttled_is_429_with_retry_after():
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
+    assert usage.counters_for() == {"throttle.ThrottledView": 1}
 
 
 def test_crash_is_500_envelope_without_traceback():
