@@ -18,4 +18,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "movie_backend.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py sets the bind address, workers and timeouts.
+CMD ["gunicorn", "movie_backend.wsgi"]
