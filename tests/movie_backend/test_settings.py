@@ -76,3 +76,20 @@ def test_debug_off_is_secure_by_default():
 
 def test_argon2_is_the_first_password_hasher(settings):
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_deploy_checks_pass_with_a_production_environment():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"SECRET_KEY": "q8Jx-" + "k3v9Zr7Lw2Tn5Pb8Hc4Md6Fs1Gy0Qa" * 2, "DEBUG": "False"})
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
