@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -34,6 +35,15 @@ def check_cache() -> None:
 
 
 CHECKS = {"database": check_database, "cache": check_cache}
+
+
+def _describe(check: str) -> str:
+    """The dependency behind a check, as an operator would name it: "database (postgresql)", "cache (redis)"."""
+    if check == "database":
+        return f"database ({connection.vendor})"
+    if check == "cache":
+        return "cache (redis)" if settings.REDIS_URL else "cache (local memory)"
+    return check
 
 
 class _ProbeApi(APIView):
@@ -74,7 +84,7 @@ class ReadinessApi(_ProbeApi):
             except Exception as exc:  # any failure means not ready; the reason is logged, not returned
                 logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
                 results[name] = "unavailable"
-        failed = [name for name, result in results.items() if result != "ok"]
+        failed = [_describe(name) for name, result in results.items() if result != "ok"]
         if failed:
             body = error_body(code="not_ready", message=f"Not ready: {', '.join(failed)} unavailable.", errors=results)
             return Response(body, status=503, headers={"Retry-After": "5"})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 from rest_framework.test import APIClient
 
@@ -38,7 +39,7 @@ def test_not_ready_names_the_unreachable_database(monkeypatch):
     body = response.json()
     assert body["code"] == "not_ready"
     assert body["errors"] == {"database": "unavailable", "cache": "ok"}
-    assert "database" in body["message"]
+    assert body["message"].startswith("Not ready: database (")
 
 
 @pytest.mark.django_db
@@ -49,3 +50,5 @@ def test_not_ready_names_a_cache_that_loses_writes(monkeypatch):
 
     assert response.status_code == 503
     assert response.json()["errors"] == {"database": "ok", "cache": "unavailable"}
+    expected = "cache (redis)" if settings.REDIS_URL else "cache (local memory)"
+    assert response.json()["message"] == f"Not ready: {expected} unavailable."
