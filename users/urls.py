@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from users import api
+
+urlpatterns = [
+    path("auth/register/", api.UserRegisterApi.as_view(), name="auth-register"),
+    path("auth/login/", api.UserLoginApi.as_view(), name="auth-login"),
+    path("auth/refresh/", api.TokenRefreshApi.as_view(), name="auth-refresh"),
+    path("auth/logout/", api.UserLogoutApi.as_view(), name="auth-logout"),
+    path("users/me/", api.UserMeApi.as_view(), name="users-me"),
+    path("users/me/password/", api.UserPasswordChangeApi.as_view(), name="users-me-password"),
+    path("users/me/favorites/", api.FavoriteListCreateApi.as_view(), name="users-me-favorites"),
+    path("users/me/favorites/<int:tmdb_id>/", api.FavoriteDeleteApi.as_view(), name="users-me-favorite"),
+    path("users/me/interactions/", api.InteractionListCreateApi.as_view(), name="users-me-interactions"),
+    path(
+        "users/me/interactions/<int:interaction_id>/",
+        api.InteractionDeleteApi.as_view(),
+        name="users-me-interaction",
+    ),
+    path("users/me/preferences/", api.PreferenceApi.as_view(), name="users-me-preferences"),
+]

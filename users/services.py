@@ -1,0 +1,359 @@
+"""Writes for accounts and taste: registration, login and tokens, profile, favorites, interactions, preferences.
+
+Every write that changes what a user likes ends in `user_taste_changed`, which bumps `User.taste_version`
+in the same transaction; per-user recommendation caches are keyed on that version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from movie_backend.errors import Conflict
+from movies.models import Genre, Movie
+from movies.selectors import movies_visible_to
+from movies.services import MovieNotFound, movie_get_or_fetch
+from users.models import Favorite, Interaction, Preference, User
+
+# --- Typed errors -------------------------------------------------------------------------------------
+
+
+class EmailTaken(Conflict):
+    default_detail = "An account with this email already exists."
+    default_code = "email_taken"
+
+
+class InvalidCredentials(exceptions.AuthenticationFailed):
+    # One message for an unknown email, a wrong password and an inactive account: nothing is revealed.
+    default_detail = "No active account found with the given credentials."
+    default_code = "invalid_credentials"
+
+
+class AccountLocked(exceptions.APIException):
+    """Too many failed logins for this email from this address; `retry_after` seconds go in Retry-After."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed login attempts. Try again later."
+    default_code = "account_locked"
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(f"Too many failed login attempts. Try again in {minutes} minute(s).")
+        self.retry_after = retry_after
+
+
+class FavoriteNotFound(exceptions.NotFound):
+    default_detail = "Favorite not found."
+    default_code = "favorite_not_found"
+
+
+class InteractionNotFound(exceptions.NotFound):
+    default_detail = "Interaction not found."
+    default_code = "interaction_not_found"
+
+
+# --- Taste version ------------------------------------------------------------------------------------
+
+
+def user_taste_changed(*, user: User) -> int:
+    """Bump the user's taste version atomically (F expression) and return the new value.
+
+    Call it inside the transaction of the write that changed the taste, so the new version and the new rows
+    become visible together.
+    """
+    User.objects.filter(pk=user.pk).update(taste_version=F("taste_version") + 1)
+    user.refresh_from_db(fields=["taste_version"])
+    return user.taste_version
+
+
+# --- Accounts -----------------------------------------------------------------------------------------
+
+
+def email_normalize(email: str) -> str:
+    # Email is the login and unique regardless of case: store and look up one spelling.
+    return email.strip().lower()
+
+
+def user_register(*, email: str, password: str, name: str, date_of_birth: date | None = None) -> User:
+    """Create an account. Raises EmailTaken (409) when the email exists in any case, ValidationError for
+    a password Django's validators refuse."""
+    email = email_normalize(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken()
+    user = User(email=email, name=name, date_of_birth=date_of_birth)
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"password": list(exc.messages)}) from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two registrations of one email at once: the database's case-insensitive unique index decides.
+        raise EmailTaken() from None
+    return user
+
+
+def token_pair_for(*, user: User) -> dict[str, str]:
+    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def lockout_retry_after() -> int:
+    cool_off = settings.AXES_COOLOFF_TIME
+    return math.ceil(cool_off.total_seconds()) if cool_off else 0
+
+
+def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
+    """Check the credentials through Django's authenticate (django-axes counts failures per email and
+    address) and answer a token pair. `request` must be the Django HttpRequest, not DRF's wrapper: axes
+    flags the lockout on it."""
+    email = email_normalize(email)
+    user = authenticate(request=request, email=email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        # Our envelope answers instead of axes' own lockout page: consume the flag its middleware reads.
+        request.axes_locked_out = False
+        raise AccountLocked(retry_after=lockout_retry_after())
+    if user is None:
+        raise InvalidCredentials()
+    if jwt_settings.UPDATE_LAST_LOGIN:
+        update_last_login(None, user)
+    return token_pair_for(user=user)
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: the given one is blacklisted and a new pair is issued.
+
+    A refresh token works once: reusing a rotated (or logged-out) one raises InvalidToken (401). The
+    blacklist row is the lock, so two concurrent uses of one token give one new pair and one 401.
+    """
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from None
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise InvalidToken("No active account found for the given token.")
+    _, blacklisted_now = token.blacklist()
+    if not blacklisted_now:
+        raise InvalidToken("Token is blacklisted")
+    return token_pair_for(user=user)
+
+
+def token_blacklist(*, user: User, refresh: str) -> None:
+    """Log out: blacklist the caller's refresh token. Someone else's token is refused like a bad one."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        token = None
+    if token is None or str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise exceptions.ValidationError({"refresh": ["Token is invalid, expired or already revoked."]})
+    token.blacklist()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of the user; returns how many were newly blacklisted."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    rows = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def tokens_flush_expired() -> int:
+    """Delete expired outstanding tokens (their blacklist rows go with them); returns how many."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def user_change_password(*, user: User, current_password: str, new_password: str) -> dict[str, str]:
+    """Change the password, revoke every refresh token of the user and answer a fresh pair for this client.
+
+    Access tokens already issued stay valid until they expire (ACCESS_TOKEN_LIFETIME, 15 minutes by default).
+    """
+    if not user.check_password(current_password):
+        raise exceptions.ValidationError({"current_password": ["The current password is incorrect."]})
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"new_password": list(exc.messages)}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password", "updated_at"])
+        tokens_revoke_all(user=user)
+    return token_pair_for(user=user)
+
+
+_PROFILE_FIELDS = ("name", "date_of_birth")
+
+
+def user_update_profile(*, user: User, data: dict) -> User:
+    """Update the writable profile fields (name, date_of_birth); anything else in `data` is ignored.
+
+    A new date of birth can change which titles the user may see, so it counts as a taste change.
+    """
+    changed = [field for field in _PROFILE_FIELDS if field in data and getattr(user, field) != data[field]]
+    if not changed:
+        return user
+    with transaction.atomic():
+        for field in changed:
+            setattr(user, field, data[field])
+        user.save(update_fields=[*changed, "updated_at"])
+        if "date_of_birth" in changed:
+            user_taste_changed(user=user)
+    return user
+
+
+# --- Favorites and interactions -------------------------------------------------------------------------
+
+
+def movie_visible_get_or_fetch(*, user: User, tmdb_id: int) -> Movie:
+    """The movie, fetched through the catalog when not yet mirrored; one the user may not see is a 404 too.
+
+    May call TMDb: call it before opening a transaction. Raises MovieNotFound, or ServiceUnavailable when
+    TMDb is down and the movie is not mirrored.
+    """
+    movie = movie_get_or_fetch(tmdb_id=tmdb_id)
+    if movie.adult and not movies_visible_to(user=user).filter(pk=movie.pk).exists():
+        raise MovieNotFound()
+    return movie
+
+
+def favorite_add(*, user: User, tmdb_id: int) -> tuple[Favorite, bool]:
+    """Add a favorite; adding it again is not an error and never a second row. Returns (favorite, created)."""
+    movie = movie_visible_get_or_fetch(user=user, tmdb_id=tmdb_id)
+    with transaction.atomic():
+        # get_or_create retries the read when a concurrent insert wins the unique (user, movie) constraint.
+        favorite, created = Favorite.objects.get_or_create(user=user, movie=movie)
+        if created:
+            user_taste_changed(user=user)
+    return favorite, created
+
+
+def favorite_remove(*, user: User, tmdb_id: int) -> None:
+    with transaction.atomic():
+        deleted, _ = Favorite.objects.filter(user=user, movie__tmdb_id=tmdb_id).delete()
+        if not deleted:
+            raise FavoriteNotFound()
+        user_taste_changed(user=user)
+
+
+RATING_STEP = Decimal("0.5")
+RATING_MIN = Decimal("0.5")
+RATING_MAX = Decimal("5")
+# Liking a movie withdraws a dislike of it and the other way round: one opinion per movie.
+_OPPOSITE = {Interaction.Type.LIKED: Interaction.Type.DISLIKED, Interaction.Type.DISLIKED: Interaction.Type.LIKED}
+
+
+def rating_errors(*, type: str, rating: Decimal | None) -> list[str]:
+    """Why this rating is wrong for this interaction type (empty when it is right)."""
+    if type == Interaction.Type.RATED:
+        if rating is None:
+            return ["A rating is required when type is rated."]
+        if not (RATING_MIN <= rating <= RATING_MAX) or rating % RATING_STEP != 0:
+            return ["Rating must be between 0.5 and 5 in steps of 0.5."]
+        return []
+    if rating is not None:
+        return ["A rating is only allowed when type is rated."]
+    return []
+
+
+def interaction_record(
+    *, user: User, tmdb_id: int, type: str, rating: Decimal | None = None
+) -> tuple[Interaction, bool]:
+    """Record an interaction: one current row per (user, movie, type), updated in place (updated_at moves).
+
+    Returns (interaction, created).
+    """
+    if type not in Interaction.Type.values:
+        raise exceptions.ValidationError({"type": [f'"{type}" is not a valid choice.']})
+    errors = rating_errors(type=type, rating=rating)
+    if errors:
+        raise exceptions.ValidationError({"rating": errors})
+    movie = movie_visible_get_or_fetch(user=user, tmdb_id=tmdb_id)
+    with transaction.atomic():
+        interaction, created = Interaction.objects.update_or_create(
+            user=user, movie=movie, type=type, defaults={"rating": rating}
+        )
+        opposite = _OPPOSITE.get(type)
+        if opposite:
+            Interaction.objects.filter(user=user, movie=movie, type=opposite).delete()
+        user_taste_changed(user=user)
+    return interaction, created
+
+
+def interaction_delete(*, user: User, interaction_id: int) -> None:
+    with transaction.atomic():
+        deleted, _ = Interaction.objects.filter(user=user, pk=interaction_id).delete()
+        if not deleted:
+            raise InteractionNotFound()
+        user_taste_changed(user=user)
+
+
+# --- Preferences --------------------------------------------------------------------------------------
+
+
+def _unique(values: Iterable) -> list:
+    return list(dict.fromkeys(values))
+
+
+def preference_update(
+    *,
+    user: User,
+    genres: list[int] | None = None,
+    people: list[str] | None = None,
+    movies: list[int] | None = None,
+) -> Preference:
+    """Replace the given lists (None leaves a list unchanged). Genres must be in the genre table; movies are
+    resolved through the catalog (fetched when not yet mirrored). Unknown ids are a 400 naming them."""
+    errors: dict[str, list[str]] = {}
+    if genres is not None:
+        genres = _unique(genres)
+        known = set(Genre.objects.filter(tmdb_id__in=genres).values_list("tmdb_id", flat=True))
+        unknown = [genre for genre in genres if genre not in known]
+        if unknown:
+            errors["genres"] = [f"Unknown genre id(s): {', '.join(map(str, unknown))}."]
+    if people is not None:
+        people = _unique(name.strip() for name in people if name.strip())
+    if movies is not None:
+        movies = _unique(movies)
+        unknown = []
+        for tmdb_id in movies:  # network calls (at most the list cap), before any transaction
+            try:
+                movie_visible_get_or_fetch(user=user, tmdb_id=tmdb_id)
+            except MovieNotFound:
+                unknown.append(tmdb_id)
+        if unknown:
+            errors["movies"] = [f"Unknown movie id(s): {', '.join(map(str, unknown))}."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+    with transaction.atomic():
+        preference, _ = Preference.objects.select_for_update().get_or_create(user=user)
+        changed = False
+        for field, value in (("genres", genres), ("people", people), ("movies", movies)):
+            if value is not None and getattr(preference, field) != value:
+                setattr(preference, field, value)
+                changed = True
+        if changed:
+            preference.save()
+            user_taste_changed(user=user)
+    return preference
