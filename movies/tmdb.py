@@ -112,7 +112,7 @@ def _redis():
 
 # KEYS[1] bucket hash; ARGV rate (tokens/s), capacity, now (s, float). Returns 0 when a token was taken,
 # else the seconds to wait for the next one. Atomic in Redis, so every worker shares one bucket.
-_TOKEN_BUCKET_LUA = """
+_BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -136,16 +136,15 @@ class RateLimiter:
     per process otherwise.
     """
 
-    key = "tmdb:ratelimit:v1"
-
-    def __init__(self, rate: float, *, redis_client: Any = None):
+    def __init__(self, rate: float, *, redis_client: Any = None, key: str = "tmdb:ratelimit:v1"):
+        self.key = key
         self.rate = max(float(rate), 0.001)
         self.capacity = max(1.0, self.rate)
         self._redis = redis_client
         self._lock = threading.Lock()
         self._tokens = self.capacity
         self._ts = time.monotonic()
-        self._script = redis_client.register_script(_TOKEN_BUCKET_LUA) if redis_client is not None else None
+        self._script = redis_client.register_script(_BUCKET_SCRIPT) if redis_client is not None else None
 
     def try_acquire(self) -> float:
         """Take a token: 0.0 on success, else how many seconds until one is free."""

@@ -1,0 +1,259 @@
+"""A loopback TMDb stand-in: a threaded HTTP server on 127.0.0.1 serving TMDb-shaped JSON.
+
+It checks credentials the way TMDb does (v4 bearer token or v3 `api_key`), pages lists by 20, records
+every request, and can be told to fail: `fake.fail("/movie/popular", status=503, times=2)`, answer
+garbage, or be slow (`fake.delay = 0.5`). Used by the tests and by bench/bench_movies.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+GENRES = [
+    {"id": 28, "name": "Action"},
+    {"id": 12, "name": "Adventure"},
+    {"id": 16, "name": "Animation"},
+    {"id": 35, "name": "Comedy"},
+    {"id": 18, "name": "Drama"},
+    {"id": 878, "name": "Science Fiction"},
+]
+PAGE_SIZE = 20
+API_KEY = "fake-v3-key-0123456789"
+TOKEN = "fake-v4-token-abcdefghijklmnop"
+
+
+def movie(tmdb_id: int, **overrides: Any) -> dict:
+    """A TMDb list item."""
+    data = {
+        "id": tmdb_id,
+        "title": f"Film {tmdb_id}",
+        "original_title": f"Film {tmdb_id}",
+        "overview": f"The story of film {tmdb_id}.",
+        "release_date": "2020-05-01",
+        "popularity": float(1000 - tmdb_id % 1000),
+        "vote_average": 7.5,
+        "vote_count": 1200,
+        "original_language": "en",
+        "adult": False,
+        "poster_path": f"/poster{tmdb_id}.jpg",
+        "backdrop_path": f"/backdrop{tmdb_id}.jpg",
+        "genre_ids": [18, 878] if tmdb_id % 2 else [28],
+    }
+    data.update(overrides)
+    return data
+
+
+@dataclass
+class Failure:
+    status: int = 503
+    body: Any = None  # dict -> JSON; bytes -> sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = None  # None: until cleared
+
+
+@dataclass
+class Recorded:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+class FakeTmdb:
+    def __init__(self, *, api_key: str = API_KEY, token: str = TOKEN):
+        self.api_key = api_key
+        self.token = token
+        self.movies: dict[int, dict] = {}
+        self.lists: dict[str, list[int]] = {}
+        self.recommendations: dict[int, list[int]] = {}
+        self.changes: list[int] = []
+        self.failures: dict[str, Failure] = {}
+        self.delay = 0.0
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- setup --
+
+    def add_movies(self, ids, **overrides) -> None:
+        for tmdb_id in ids:
+            self.movies[tmdb_id] = movie(tmdb_id, **overrides)
+
+    def set_list(self, name: str, ids: list[int]) -> None:
+        for tmdb_id in ids:
+            self.movies.setdefault(tmdb_id, movie(tmdb_id))
+        self.lists[name] = list(ids)
+
+    def fail(self, path_prefix: str, *, status: int = 503, body: Any = None, headers=None, times=None) -> None:
+        self.failures[path_prefix] = Failure(status=status, body=body, headers=headers or {}, times=times)
+
+    def heal(self) -> None:
+        self.failures.clear()
+
+    def calls(self, path_prefix: str = "") -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    # -- server --
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/3"
+
+    def start(self) -> FakeTmdb:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802
+                fake._handle(self)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeTmdb:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- request handling --
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        path = parts.path.removeprefix("/3")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        with self._lock:
+            self.requests.append(Recorded(path, query, dict(handler.headers.items())))
+        if self.delay:
+            time.sleep(self.delay)
+        status, body, headers = self._route(path, query, handler.headers.get("Authorization", ""))
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json;charset=utf-8")
+            handler.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test)
+
+    def _route(self, path: str, query: dict, authorization: str):
+        for prefix, failure in list(self.failures.items()):
+            if path.startswith(prefix):
+                with self._lock:
+                    if failure.times is not None:
+                        failure.times -= 1
+                        if failure.times <= 0:
+                            self.failures.pop(prefix, None)
+                body = failure.body if failure.body is not None else {"status_code": 11, "status_message": "down"}
+                return failure.status, body, failure.headers
+        if authorization != f"Bearer {self.token}" and query.get("api_key") != self.api_key:
+            return 401, {"status_code": 7, "status_message": "Invalid API key.", "success": False}, {}
+        page = int(query.get("page") or 1)
+
+        if path == "/genre/movie/list":
+            return 200, {"genres": GENRES}, {}
+        if path == "/configuration":
+            return (
+                200,
+                {
+                    "images": {
+                        "base_url": "http://image.example.org/t/p/",
+                        "secure_base_url": "https://image.example.org/t/p/",
+                        "poster_sizes": ["w185", "w500", "original"],
+                        "backdrop_sizes": ["w780", "w1280", "original"],
+                        "profile_sizes": ["w185"],
+                    }
+                },
+                {},
+            )
+        if m := re.fullmatch(r"/trending/movie/(day|week)", path):
+            return 200, self._page(self.lists.get(f"trending_{m[1]}", []), page), {}
+        if m := re.fullmatch(r"/movie/(popular|top_rated|now_playing|upcoming)", path):
+            return 200, self._page(self.lists.get(m[1], []), page), {}
+        if path == "/search/movie":
+            words = (query.get("query") or "").lower().split()
+            ids = [
+                i
+                for i, data in sorted(self.movies.items(), key=lambda kv: -kv[1]["popularity"])
+                if all(w in data["title"].lower() for w in words)
+                and (not query.get("year") or data["release_date"].startswith(query["year"]))
+            ]
+            return 200, self._page(ids, page), {}
+        if path == "/discover/movie":
+            genre = int(query.get("with_genres") or 0)
+            ids = [i for i, data in sorted(self.movies.items()) if not genre or genre in data["genre_ids"]]
+            return 200, self._page(ids, page), {}
+        if path == "/movie/changes":
+            return (
+                200,
+                {
+                    "results": [{"id": i, "adult": False} for i in self.changes],
+                    "page": 1,
+                    "total_pages": 1,
+                    "total_results": len(self.changes),
+                },
+                {},
+            )
+        if m := re.fullmatch(r"/movie/(\d+)/recommendations", path):
+            if int(m[1]) not in self.movies:
+                return 404, _not_found(), {}
+            return 200, self._page(self.recommendations.get(int(m[1]), []), page), {}
+        if m := re.fullmatch(r"/movie/(\d+)", path):
+            tmdb_id = int(m[1])
+            if tmdb_id not in self.movies:
+                return 404, _not_found(), {}
+            return 200, self._details(tmdb_id, query.get("append_to_response", "")), {}
+        return 404, _not_found(), {}
+
+    def _page(self, ids: list[int], page: int) -> dict:
+        chunk = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return {
+            "page": page,
+            "results": [self.movies[i] for i in chunk],
+            "total_pages": max(1, -(-len(ids) // PAGE_SIZE)),
+            "total_results": len(ids),
+        }
+
+    def _details(self, tmdb_id: int, append: str) -> dict:
+        base = dict(self.movies[tmdb_id])
+        genre_names = {g["id"]: g["name"] for g in GENRES}
+        base["genres"] = [{"id": g, "name": genre_names.get(g, f"Genre {g}")} for g in base.pop("genre_ids", [])]
+        base.update({"imdb_id": f"tt{tmdb_id:07d}", "runtime": 100 + tmdb_id % 60})
+        if "credits" in append:
+            base["credits"] = {
+                "cast": [{"name": f"Actor {tmdb_id}-{n}", "order": n} for n in range(12)],
+                "crew": [
+                    {"name": f"Director {tmdb_id}", "job": "Director", "department": "Directing"},
+                    {"name": f"Writer {tmdb_id}", "job": "Screenplay", "department": "Writing"},
+                ],
+            }
+        if "keywords" in append:
+            base["keywords"] = {"keywords": [{"id": 1, "name": "space"}, {"id": 2, "name": "friendship"}]}
+        return base
+
+
+def _not_found() -> dict:
+    return {"status_code": 34, "status_message": "The resource you requested could not be found.", "success": False}
