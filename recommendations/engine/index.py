@@ -1,0 +1,179 @@
+"""The arrays a request needs, built once per catalog version and shared by every process as one blob."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommendations.engine import collaborative, content, priors
+
+FORMAT = 1
+
+
+@dataclass
+class EngineIndex:
+    tmdb_ids: np.ndarray  # int64[n], row i is this movie
+    content: sp.csr_matrix  # n x n, top-K content cosine per row
+    cooc: sp.csr_matrix  # n x n, top-K co-occurrence similarity per row
+    prior: np.ndarray  # float32[n] in [0, 1]
+    genres: sp.csr_matrix  # n x G, 1 where the movie has the genre
+    genre_ids: np.ndarray  # int64[G], TMDb genre ids of the columns
+    people: sp.csr_matrix  # n x P, 1 where the person directs or is top-billed
+    people_names: list[str]  # P names
+    director: np.ndarray  # int32[n], column in `people` of the director, -1 when unknown
+    adult: np.ndarray  # bool[n]
+    version: str = ""
+    catalog_version: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.tmdb_ids)
+
+    @cached_property
+    def position(self) -> dict[int, int]:
+        return {int(t): i for i, t in enumerate(self.tmdb_ids)}
+
+    @cached_property
+    def genre_column(self) -> dict[int, int]:
+        return {int(g): i for i, g in enumerate(self.genre_ids)}
+
+    @cached_property
+    def person_column(self) -> dict[str, int]:
+        return {name.lower(): i for i, name in enumerate(self.people_names)}
+
+    @cached_property
+    def by_prior(self) -> np.ndarray:
+        """Row indices, best prior first (the popularity fallback order)."""
+        return np.argsort(-self.prior, kind="stable")
+
+    def positions(self, tmdb_ids) -> np.ndarray:
+        pos = self.position
+        return np.array([pos[int(t)] for t in tmdb_ids if int(t) in pos], dtype=np.int64)
+
+    # -- serialisation: one compressed npz, no pickle ---------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        arrays: dict[str, np.ndarray] = {
+            "tmdb_ids": self.tmdb_ids,
+            "prior": self.prior,
+            "genre_ids": self.genre_ids,
+            "director": self.director,
+            "adult": self.adult,
+        }
+        for name in ("content", "cooc", "genres", "people"):
+            matrix: sp.csr_matrix = getattr(self, name)
+            arrays[f"{name}_data"] = matrix.data.astype(np.float32)
+            arrays[f"{name}_indices"] = matrix.indices
+            arrays[f"{name}_indptr"] = matrix.indptr
+            arrays[f"{name}_shape"] = np.array(matrix.shape, dtype=np.int64)
+        meta = {**self.meta, "format": FORMAT, "people_names": self.people_names}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes, *, version: str = "", catalog_version: str = "") -> EngineIndex:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            meta = json.loads(npz["meta"].tobytes().decode())
+
+            def csr(name: str) -> sp.csr_matrix:
+                return sp.csr_matrix(
+                    (npz[f"{name}_data"], npz[f"{name}_indices"], npz[f"{name}_indptr"]),
+                    shape=tuple(npz[f"{name}_shape"]),
+                )
+
+            return cls(
+                tmdb_ids=npz["tmdb_ids"],
+                content=csr("content"),
+                cooc=csr("cooc"),
+                prior=npz["prior"],
+                genres=csr("genres"),
+                genre_ids=npz["genre_ids"],
+                people=csr("people"),
+                people_names=meta.pop("people_names"),
+                director=npz["director"],
+                adult=npz["adult"].astype(bool),
+                version=version,
+                catalog_version=catalog_version,
+                meta=meta,
+            )
+
+
+@dataclass
+class CatalogArrays:
+    """The catalog as the index builder reads it: one entry per movie, in row order."""
+
+    tmdb_ids: np.ndarray
+    docs: Sequence[content.MovieDoc]
+    popularity: np.ndarray
+    vote_average: np.ndarray
+    vote_count: np.ndarray
+    adult: np.ndarray
+
+
+def _incidence(rows_tokens: Sequence[Sequence], vocabulary: list | None = None) -> tuple[sp.csr_matrix, list]:
+    vocab: dict = {}
+    if vocabulary is not None:
+        vocab = {v: i for i, v in enumerate(vocabulary)}
+    rows, cols = [], []
+    for r, tokens in enumerate(rows_tokens):
+        for token in dict.fromkeys(tokens):
+            if token not in vocab:
+                vocab[token] = len(vocab)
+            rows.append(r)
+            cols.append(vocab[token])
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(rows_tokens), max(len(vocab), 1))
+    )
+    return matrix, list(vocab)
+
+
+def build_index(
+    catalog: CatalogArrays,
+    *,
+    positives: sp.csr_matrix | None = None,
+    k: int = 50,
+    cooc_k: int = 50,
+    chunk: int = 512,
+) -> EngineIndex:
+    """Everything a request needs: content neighbours, co-occurrence neighbours, priors, incidences.
+
+    `positives` is users x movies (row order of `catalog`) with positive weights; None for no users yet.
+    """
+    n = len(catalog.tmdb_ids)
+    features = content.build_features(catalog.docs)
+    neighbours = content.top_k_neighbours(features, k, chunk=chunk)
+    if positives is not None and positives.nnz:
+        cooc = collaborative.cooccurrence_neighbours(positives, cooc_k)
+    else:
+        cooc = sp.csr_matrix((n, n), dtype=np.float32)
+    genres, genre_ids = _incidence([list(d.genres) for d in catalog.docs])
+    people_rows = [
+        content.split_names(d.director) + [c for c in list(d.cast)[: content.TOP_CAST] if c] for d in catalog.docs
+    ]
+    people, names = _incidence(people_rows)
+    column = {name: i for i, name in enumerate(names)}
+    director = np.array(
+        [column.get((content.split_names(d.director) or [""])[0], -1) for d in catalog.docs], dtype=np.int32
+    )
+    return EngineIndex(
+        tmdb_ids=np.asarray(catalog.tmdb_ids, dtype=np.int64),
+        content=neighbours,
+        cooc=cooc,
+        prior=priors.prior(catalog.popularity, catalog.vote_average, catalog.vote_count),
+        genres=genres,
+        genre_ids=np.asarray(genre_ids, dtype=np.int64),
+        people=people,
+        people_names=[str(x) for x in names],
+        director=director,
+        adult=np.asarray(catalog.adult, dtype=bool),
+        meta={"k": k, "cooc_k": cooc_k, "n_features": int(features.shape[1])},
+    )

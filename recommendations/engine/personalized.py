@@ -1,0 +1,209 @@
+"""Hybrid ranking: content neighbours + item-to-item co-occurrence + saved preferences + priors, then MMR.
+
+A taste profile is a signed weight per movie the user touched (favorites, likes, high ratings and the
+watchlist push towards; dislikes and low ratings push away), plus preferred genre and people columns.
+Every component is scaled to at most 1 and blended linearly; the blend is tuned offline on a validation
+split (see recommendations/evaluation). Diversity: maximal marginal relevance over content similarity and
+a cap per director, so one franchise or one director does not fill the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommendations.engine.index import EngineIndex
+
+CONTENT, COLLABORATIVE, GENRE, PERSON, POPULAR = "content", "collaborative", "genre", "person", "popular"
+
+
+@dataclass(frozen=True)
+class Blend:
+    content: float = 0.3
+    collaborative: float = 0.5
+    preferences: float = 0.15
+    popularity: float = 0.1
+    diversity: float = 0.1  # MMR trade-off: relevance - diversity * max similarity to what is already picked
+    max_per_director: int = 2
+    candidates_factor: int = 5
+
+
+@dataclass
+class Taste:
+    items: np.ndarray  # rows of the index
+    weights: np.ndarray  # signed weight per row (duplicates are summed)
+    genres: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # genre columns
+    people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # people columns
+    exclude: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rows never served
+
+    def compact(self) -> Taste:
+        if not len(self.items):
+            return self
+        rows, inverse = np.unique(np.asarray(self.items, dtype=np.int64), return_inverse=True)
+        weights = np.bincount(inverse, weights=np.asarray(self.weights, dtype=np.float64)).astype(np.float32)
+        keep = weights != 0
+        return Taste(rows[keep], weights[keep], self.genres, self.people, self.exclude)
+
+
+@dataclass
+class Ranked:
+    rows: np.ndarray
+    scores: np.ndarray
+    reasons: list[tuple[str, int]]  # (component, reference: a taste row, genre column or people column; -1)
+
+
+def _scaled(vector: np.ndarray) -> tuple[np.ndarray, float]:
+    top = float(np.max(vector)) if vector.size else 0.0
+    return (vector / top, top) if top > 0 else (vector, 0.0)
+
+
+def components(index: EngineIndex, taste: Taste) -> dict[str, np.ndarray]:
+    """Each component as a float32[n] vector scaled to a maximum of 1 (all zeros when it has no signal)."""
+    n = index.size
+    out: dict[str, np.ndarray] = {}
+    if len(taste.items):
+        w = np.asarray(taste.weights, dtype=np.float32)
+        out[CONTENT] = _scaled(np.asarray(index.content[taste.items].T @ w).ravel())[0]
+        out[COLLABORATIVE] = _scaled(np.asarray(index.cooc[taste.items].T @ w).ravel())[0]
+    else:
+        out[CONTENT] = out[COLLABORATIVE] = np.zeros(n, dtype=np.float32)
+    prefs = np.zeros(n, dtype=np.float32)
+    if len(taste.genres):
+        prefs += np.asarray(index.genres[:, taste.genres].sum(axis=1)).ravel() / len(taste.genres)
+    if len(taste.people):
+        prefs += np.minimum(np.asarray(index.people[:, taste.people].sum(axis=1)).ravel(), 1.0)
+    out["preferences"] = _scaled(prefs)[0]
+    out[POPULAR] = index.prior.astype(np.float32)
+    return out
+
+
+def blended_scores(index: EngineIndex, taste: Taste, blend: Blend = Blend()) -> np.ndarray:  # noqa: B008
+    """The hybrid score of every movie (float32[n]); no exclusions, no diversity."""
+    parts = components(index, taste.compact())
+    return (
+        blend.content * parts[CONTENT]
+        + blend.collaborative * parts[COLLABORATIVE]
+        + blend.preferences * parts["preferences"]
+        + blend.popularity * parts[POPULAR]
+    ).astype(np.float32)
+
+
+def rank(
+    index: EngineIndex,
+    taste: Taste,
+    *,
+    limit: int,
+    blend: Blend = Blend(),  # noqa: B008
+    allowed: np.ndarray | None = None,
+) -> Ranked:
+    """The top `limit` movies for this taste, diverse, each with the component that put it there."""
+    taste = taste.compact()
+    parts = components(index, taste)
+    weighted = {
+        CONTENT: blend.content * parts[CONTENT],
+        COLLABORATIVE: blend.collaborative * parts[COLLABORATIVE],
+        "preferences": blend.preferences * parts["preferences"],
+        POPULAR: blend.popularity * parts[POPULAR],
+    }
+    total = sum(weighted.values()).astype(np.float32)
+    total[np.asarray(taste.exclude, dtype=np.int64)] = -np.inf
+    if allowed is not None:
+        total[~allowed] = -np.inf
+    available = int(np.isfinite(total).sum())
+    limit = min(limit, available)
+    if limit <= 0:
+        return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
+    m = min(available, max(limit * blend.candidates_factor, limit))
+    candidates = np.argpartition(-total, m - 1)[:m]
+    candidates = candidates[np.argsort(-total[candidates], kind="stable")]
+    rows = _diversify(index, candidates, total[candidates], limit=limit, blend=blend)
+    scores = total[rows]
+    return Ranked(rows, scores, _reasons(index, taste, rows, weighted, blend))
+
+
+def _diversify(index: EngineIndex, candidates: np.ndarray, relevance: np.ndarray, *, limit: int, blend: Blend):
+    """Greedy MMR over the candidates with a per-director cap (relaxed if it would leave the list short)."""
+    if blend.diversity <= 0 and blend.max_per_director <= 0:
+        return candidates[:limit]
+    slot = {int(r): i for i, r in enumerate(candidates)}
+    max_sim = np.zeros(len(candidates), dtype=np.float32)
+    taken = np.zeros(len(candidates), dtype=bool)
+    per_director: dict[int, int] = {}
+    directors = index.director[candidates]
+    picked: list[int] = []
+    content = index.content
+    for _ in range(limit):
+        adjusted = relevance - blend.diversity * max_sim
+        adjusted[taken] = -np.inf
+        if blend.max_per_director > 0:
+            capped = np.array(
+                [d >= 0 and per_director.get(int(d), 0) >= blend.max_per_director for d in directors], dtype=bool
+            )
+            if np.isfinite(adjusted[~capped]).any():
+                adjusted[capped] = -np.inf
+        best = int(np.argmax(adjusted))
+        if not np.isfinite(adjusted[best]):
+            break
+        taken[best] = True
+        picked.append(best)
+        if directors[best] >= 0:
+            per_director[int(directors[best])] = per_director.get(int(directors[best]), 0) + 1
+        row = int(candidates[best])
+        lo, hi = content.indptr[row], content.indptr[row + 1]
+        for col, sim in zip(content.indices[lo:hi], content.data[lo:hi], strict=True):
+            i = slot.get(int(col))
+            if i is not None and sim > max_sim[i]:
+                max_sim[i] = sim
+    return candidates[np.array(picked, dtype=np.int64)]
+
+
+def _reasons(index, taste: Taste, rows: np.ndarray, weighted: dict[str, np.ndarray], blend: Blend):
+    """For each served row, the component that contributed most, and within it the taste row behind it."""
+    best_source: dict[str, np.ndarray] = {}
+    positive = taste.weights > 0
+    for name, matrix in ((CONTENT, index.content), (COLLABORATIVE, index.cooc)):
+        if positive.any():
+            contrib = matrix[taste.items[positive]][:, rows].toarray() * taste.weights[positive][:, None]
+            best = contrib.argmax(axis=0)
+            best_source[name] = np.where(contrib.max(axis=0) > 0, taste.items[positive][best], -1)
+        else:
+            best_source[name] = np.full(len(rows), -1)
+    reasons: list[tuple[str, int]] = []
+    for i, row in enumerate(rows):
+        name = max(weighted, key=lambda key: weighted[key][row])
+        if name in (CONTENT, COLLABORATIVE) and best_source[name][i] >= 0:
+            reasons.append((name, int(best_source[name][i])))
+        elif name in ("preferences", CONTENT, COLLABORATIVE) and weighted["preferences"][row] > 0:
+            reasons.append(_preference_reason(index, taste, int(row)))
+        else:
+            reasons.append((POPULAR, -1))
+    return reasons
+
+
+def _preference_reason(index: EngineIndex, taste: Taste, row: int) -> tuple[str, int]:
+    if len(taste.people):
+        people = index.people.indices[index.people.indptr[row] : index.people.indptr[row + 1]]
+        hit = np.intersect1d(people, taste.people)
+        if len(hit):
+            return PERSON, int(hit[0])
+    if len(taste.genres):
+        genres = index.genres.indices[index.genres.indptr[row] : index.genres.indptr[row + 1]]
+        hit = np.intersect1d(genres, taste.genres)
+        if len(hit):
+            return GENRE, int(hit[0])
+    return POPULAR, -1
+
+
+def similar(index: EngineIndex, row: int, *, limit: int, allowed: np.ndarray | None = None):
+    """The row's content neighbours, nudged by the prior (a well-rated, known film wins a near tie)."""
+    lo, hi = index.content.indptr[row], index.content.indptr[row + 1]
+    cols = index.content.indices[lo:hi]
+    sims = index.content.data[lo:hi]
+    keep = cols != row
+    if allowed is not None:
+        keep &= allowed[cols]
+    cols, sims = cols[keep], sims[keep]
+    scores = sims * (0.85 + 0.15 * index.prior[cols])
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return cols[order], scores[order]
