@@ -324,6 +324,8 @@ TMDB_BREAKER_THRESHOLD = config("TMDB_BREAKER_THRESHOLD", default=5, cast=int)
 TMDB_BREAKER_COOLDOWN = config("TMDB_BREAKER_COOLDOWN", default=60, cast=int)
 # Details older than this are re-fetched on read and by the refresh job.
 TMDB_DETAILS_MAX_AGE = config("TMDB_DETAILS_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
+# Only bench/bench_movies.py sets this: a file whose bytes a bare view serves at /api/bench/bare/.
+BENCH_BARE_VIEW_BODY = config("BENCH_BARE_VIEW_BODY", default="")
 
 OPENAI_API_KEY = config("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = config("OPENAI_BASE_URL", default="")

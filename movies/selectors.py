@@ -1,10 +1,26 @@
-"""Reads of the mirror, shaped for the API."""
+"""Reads of the mirror, shaped for the API (genres prefetched: a page costs a fixed number of queries)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
 
-from movies.models import Movie
+from movies.models import Genre, Movie, MovieListEntry
+
+CATEGORIES = ("popular", "trending", "top_rated", "now_playing", "upcoming")
+# Synced lists that answer each category, in order of preference.
+CATEGORY_LISTS = {
+    "popular": ("popular",),
+    "trending": ("trending_day", "trending_week"),
+    "top_rated": ("top_rated",),
+    "now_playing": ("now_playing",),
+    "upcoming": ("upcoming",),
+}
+# top_rated without a synced list: a Bayesian average, so 3 votes of 10 do not beat 10,000 votes of 8.5.
+# m is the vote count at which a film's own average and the prior weigh the same.
+WEIGHTED_RATING_MIN_VOTES = 500
+WEIGHTED_RATING_PRIOR = 6.5
 
 
 def movies_visible_to(*, user) -> QuerySet[Movie]:
@@ -13,3 +29,94 @@ def movies_visible_to(*, user) -> QuerySet[Movie]:
     if user is None or not user.is_authenticated or not user.is_adult:
         queryset = queryset.filter(adult=False)
     return queryset
+
+
+def sees_adult(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_adult)
+
+
+def synced_list_for(category: str) -> str | None:
+    """The synced TMDb list answering `category`, or None when no list has been synced for it."""
+    names = CATEGORY_LISTS[category]
+    present = set(MovieListEntry.objects.filter(category__in=names).values_list("category", flat=True).distinct())
+    return next((name for name in names if name in present), None)
+
+
+def movie_list(*, user, category: str = "popular", genre: int | None = None) -> QuerySet[Movie]:
+    """One of the API's categories: the synced TMDb list when there is one, else an ordering of the mirror.
+
+    Fallbacks (the offline default): popular and trending by popularity, top_rated by a vote-count-weighted
+    rating, now_playing by release date (released films, newest first), upcoming by release date (future
+    films, soonest first).
+    """
+    if category not in CATEGORY_LISTS:
+        raise ValueError(f"unknown category {category!r}")
+    queryset = movies_visible_to(user=user)
+    if genre is not None:
+        queryset = queryset.filter(genres__tmdb_id=genre)
+    synced = synced_list_for(category)
+    if synced is not None:
+        queryset = queryset.filter(list_entries__category=synced).order_by("list_entries__rank")
+    else:
+        queryset = _fallback_order(queryset, category)
+    return queryset.prefetch_related("genres")
+
+
+def _fallback_order(queryset: QuerySet[Movie], category: str) -> QuerySet[Movie]:
+    today = timezone.localdate()
+    if category == "top_rated":
+        votes = Cast("vote_count", FloatField())
+        m = float(WEIGHTED_RATING_MIN_VOTES)
+        weighted = ExpressionWrapper(
+            (votes * F("vote_average") + m * WEIGHTED_RATING_PRIOR) / (votes + m), output_field=FloatField()
+        )
+        return queryset.alias(weighted_rating=weighted).order_by("-weighted_rating", "-vote_count", "tmdb_id")
+    if category == "now_playing":
+        return queryset.filter(release_date__lte=today).order_by("-release_date", "-popularity", "tmdb_id")
+    if category == "upcoming":
+        return queryset.filter(release_date__gt=today).order_by("release_date", "-popularity", "tmdb_id")
+    return queryset.order_by("-popularity", "tmdb_id")
+
+
+def movie_list_trending(*, user, window: str) -> QuerySet[Movie]:
+    """Trending from the mirror: the synced trending list of that window, else the other, else popularity."""
+    names = ("trending_day", "trending_week") if window == "day" else ("trending_week", "trending_day")
+    queryset = movies_visible_to(user=user)
+    present = set(MovieListEntry.objects.filter(category__in=names).values_list("category", flat=True).distinct())
+    name = next((n for n in names if n in present), None)
+    if name is None:
+        return queryset.order_by("-popularity", "tmdb_id").prefetch_related("genres")
+    return queryset.filter(list_entries__category=name).order_by("list_entries__rank").prefetch_related("genres")
+
+
+def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie]:
+    """Search the mirror: every word of `query` in the title or original title, most popular first."""
+    queryset = movies_visible_to(user=user)
+    for word in query.split():
+        queryset = queryset.filter(Q(title__icontains=word) | Q(original_title__icontains=word))
+    if year is not None:
+        queryset = queryset.filter(release_date__year=year)
+    return queryset.order_by("-popularity", "tmdb_id").prefetch_related("genres")
+
+
+def movie_recommendations_from_mirror(*, user, movie: Movie) -> QuerySet[Movie]:
+    """Offline stand-in for TMDb's recommendations: movies sharing a genre, most shared genres first."""
+    from django.db.models import Count
+
+    genre_ids = list(movie.genres.values_list("pk", flat=True))
+    return (
+        movies_visible_to(user=user)
+        .filter(genres__in=genre_ids)
+        .exclude(pk=movie.pk)
+        .annotate(shared=Count("genres"))
+        .order_by("-shared", "-popularity", "tmdb_id")
+        .prefetch_related("genres")
+    )
+
+
+def movie_detail(*, user, tmdb_id: int) -> Movie | None:
+    return movies_visible_to(user=user).filter(tmdb_id=tmdb_id).prefetch_related("genres").first()
+
+
+def genre_list() -> QuerySet[Genre]:
+    return Genre.objects.order_by("name")

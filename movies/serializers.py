@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from movies.images import image_url
@@ -38,3 +39,51 @@ class MovieSummarySerializer(serializers.ModelSerializer):
 
     def get_poster_url(self, movie: Movie) -> str | None:
         return image_url(movie.poster_path)
+
+
+class MovieImagesSerializer(serializers.Serializer):
+    poster = serializers.URLField(allow_null=True, help_text="Poster, w500.")
+    poster_small = serializers.URLField(allow_null=True, help_text="Poster, w185.")
+    poster_original = serializers.URLField(allow_null=True)
+    backdrop = serializers.URLField(allow_null=True, help_text="Backdrop, w1280.")
+    backdrop_original = serializers.URLField(allow_null=True)
+
+
+class MovieDetailSerializer(MovieSummarySerializer):
+    """One movie with everything the mirror knows: credits, keywords and image URLs."""
+
+    cast = serializers.ListField(child=serializers.CharField(), help_text="Top-billed cast, in billing order.")
+    keywords = serializers.ListField(child=serializers.CharField())
+    backdrop_url = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
+
+    class Meta(MovieSummarySerializer.Meta):
+        fields = [
+            *MovieSummarySerializer.Meta.fields,
+            "imdb_id",
+            "original_title",
+            "original_language",
+            "runtime",
+            "director",
+            "writer",
+            "cast",
+            "keywords",
+            "adult",
+            "backdrop_url",
+            "images",
+            "source",
+            "details_synced_at",
+        ]
+
+    def get_backdrop_url(self, movie: Movie) -> str | None:
+        return image_url(movie.backdrop_path, size="w1280")
+
+    @extend_schema_field(MovieImagesSerializer)
+    def get_images(self, movie: Movie) -> dict:
+        return {
+            "poster": image_url(movie.poster_path),
+            "poster_small": image_url(movie.poster_path, size="w185"),
+            "poster_original": image_url(movie.poster_path, size="original"),
+            "backdrop": image_url(movie.backdrop_path, size="w1280"),
+            "backdrop_original": image_url(movie.backdrop_path, size="original"),
+        }

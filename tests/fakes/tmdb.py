@@ -56,6 +56,7 @@ class Failure:
     body: Any = None  # dict -> JSON; bytes -> sent as is
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = None  # None: until cleared
+    page: int | None = None  # only this page of a list
 
 
 @dataclass
@@ -90,8 +91,8 @@ class FakeTmdb:
             self.movies.setdefault(tmdb_id, movie(tmdb_id))
         self.lists[name] = list(ids)
 
-    def fail(self, path_prefix: str, *, status: int = 503, body: Any = None, headers=None, times=None) -> None:
-        self.failures[path_prefix] = Failure(status=status, body=body, headers=headers or {}, times=times)
+    def fail(self, path_prefix: str, *, status=503, body: Any = None, headers=None, times=None, page=None) -> None:
+        self.failures[path_prefix] = Failure(status=status, body=body, headers=headers or {}, times=times, page=page)
 
     def heal(self) -> None:
         self.failures.clear()
@@ -161,7 +162,7 @@ class FakeTmdb:
 
     def _route(self, path: str, query: dict, authorization: str):
         for prefix, failure in list(self.failures.items()):
-            if path.startswith(prefix):
+            if path.startswith(prefix) and (failure.page is None or str(failure.page) == query.get("page", "1")):
                 with self._lock:
                     if failure.times is not None:
                         failure.times -= 1

@@ -1,0 +1,300 @@
+"""Movie and genre endpoints: public, paginated, answered from the cache, the mirror, or TMDb through both.
+
+Mirror lists are cached as ready-to-send JSON bytes (no serializer work on a hit). TMDb-backed lists
+(trending, search, recommendations with a key configured) cache TMDb's pages as id lists and serve them
+stale, with `X-Cache-Stale: 1`, when TMDb fails.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from movie_backend.errors import ServiceUnavailable
+from movies import cache as movie_cache
+from movies import selectors, services
+from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer
+from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
+
+STALE_HEADERS = {"X-Cache-Stale": "1", "Warning": '110 - "Response is Stale"'}
+
+_FALLBACK_DOC = (
+    "\n\nWith no TMDb key configured (the offline default), or for a category no sync has filled yet, the "
+    "list is an ordering of the mirrored catalog: `popular` and `trending` by popularity, `top_rated` by a "
+    "vote-count-weighted rating (a Bayesian average, so a few high votes do not beat thousands), "
+    "`now_playing` by release date (released films, newest first) and `upcoming` by release date (future "
+    "films, soonest first)."
+)
+_STALE_DOC = (
+    "\n\nWhen TMDb fails, the last good answer is served for up to `CACHE_STALE_MAX_AGE` seconds with the "
+    "headers `X-Cache-Stale: 1` and `Warning: 110`; with nothing cached, a 503 envelope with `Retry-After`."
+)
+
+
+class MovieListParams(serializers.Serializer):
+    category = serializers.ChoiceField(choices=selectors.CATEGORIES, default="popular", required=False)
+    genre = serializers.IntegerField(min_value=1, required=False)
+
+
+class TrendingParams(serializers.Serializer):
+    window = serializers.ChoiceField(choices=["day", "week"], default="day", required=False)
+
+
+class SearchParams(serializers.Serializer):
+    q = serializers.CharField(max_length=200, trim_whitespace=True)
+    year = serializers.IntegerField(min_value=1870, max_value=2100, required=False)
+
+
+def _params(serializer_class, request) -> dict:
+    known = set(serializer_class().fields)
+    params = serializer_class(data={k: v for k, v in request.query_params.items() if k in known})
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    for name, value in {**(STALE_HEADERS if stale else {}), **(headers or {})}.items():
+        response[name] = value
+    return response
+
+
+PAGE_PARAMS_DOC = "Paginated: `page` (from 1) and `limit` (1 to 100, default 20)."
+
+
+class _MovieApi(GenericAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = MovieSummarySerializer
+
+    def _page_body(self, items) -> dict:
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data).data
+
+    def _cached_mirror_page(self, family: str, parts: tuple, build, *, ttl: int) -> HttpResponse:
+        """A page of a mirror list, cached as the bytes to send (keyed by catalog version and caller)."""
+        paging = self.paginator.validated_params(self.request)
+        key = movie_cache.make_key(
+            family,
+            movie_cache.catalog_version(),
+            *parts,
+            paging["page"],
+            paging["limit"],
+            int(selectors.sees_adult(self.request.user)),
+            self.request.scheme,
+            self.request.get_host(),
+        )
+        result = movie_cache.read_through(
+            key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl
+        )
+        return _json(result.value)
+
+    def _tmdb_page(self, results: services.TmdbResults) -> HttpResponse:
+        body = JSONRenderer().render(self._page_body(results))
+        return _json(body, stale=results.stale)
+
+
+class MovieListApi(_MovieApi):
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_list",
+        summary="Mirrored movie lists",
+        description=(
+            "A category of the mirrored catalog (default `popular`), optionally one genre. Answered from the "
+            "database (the lists `sync_tmdb` mirrors, rank by rank), cached as ready-to-send pages. "
+            + PAGE_PARAMS_DOC
+            + _FALLBACK_DOC
+        ),
+        parameters=[
+            OpenApiParameter(
+                "category", OpenApiTypes.STR, enum=list(selectors.CATEGORIES), description="Default `popular`."
+            ),
+            OpenApiParameter("genre", OpenApiTypes.INT, description="A TMDb genre id (see `/api/genres/`)."),
+        ],
+        responses=MovieSummarySerializer(many=True),
+    )
+    def get(self, request):
+        params = _params(MovieListParams, request)
+        category, genre = params.get("category") or "popular", params.get("genre")
+        return self._cached_mirror_page(
+            "lists",
+            (category, genre or ""),
+            lambda: selectors.movie_list(user=request.user, category=category, genre=genre),
+            ttl=settings.CACHE_TTL_LISTS,
+        )
+
+
+class MovieTrendingApi(_MovieApi):
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_trending",
+        summary="Trending movies",
+        description=(
+            "TMDb's trending movies of the day or the week, read through the cache. Without a TMDb key: the "
+            "mirrored trending list of that window, else the mirror by popularity. " + PAGE_PARAMS_DOC + _STALE_DOC
+        ),
+        parameters=[OpenApiParameter("window", OpenApiTypes.STR, enum=["day", "week"], description="Default `day`.")],
+        responses=MovieSummarySerializer(many=True),
+    )
+    def get(self, request):
+        window = _params(TrendingParams, request).get("window") or "day"
+        if not tmdb_configured():
+            return self._cached_mirror_page(
+                "trending",
+                (window,),
+                lambda: selectors.movie_list_trending(user=request.user, window=window),
+                ttl=settings.CACHE_TTL_LISTS,
+            )
+        visible = selectors.movies_visible_to(user=request.user)
+        try:
+            return self._tmdb_page(services.movies_trending_tmdb(window=window, visible=visible))
+        except (ServiceUnavailable, TmdbError) as exc:
+            # TMDb is down and this page is not cached: a synced trending list is the next best answer.
+            if selectors.synced_list_for("trending") is None:
+                raise _unavailable(exc) from None
+            body = self._page_body(selectors.movie_list_trending(user=request.user, window=window))
+            return _json(JSONRenderer().render(body), stale=True)
+
+
+class MovieSearchApi(_MovieApi):
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_search",
+        summary="Search movies by title",
+        description=(
+            "TMDb's search when a key is configured and TMDb answers (results are mirrored as they come); "
+            "otherwise the mirror: every word of `q` in the title, most popular first. The header "
+            "`X-Search-Source` says which answered (`tmdb` or `mirror`). " + PAGE_PARAMS_DOC
+        ),
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="Words of the title (1-200 chars)."),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Release year."),
+        ],
+        responses=MovieSummarySerializer(many=True),
+    )
+    def get(self, request):
+        params = _params(SearchParams, request)
+        query, year = params["q"], params.get("year")
+        if tmdb_configured():
+            visible = selectors.movies_visible_to(user=request.user)
+            try:
+                response = self._tmdb_page(services.movies_search_tmdb(query=query, year=year, visible=visible))
+                response["X-Search-Source"] = "tmdb"
+                return response
+            except (ServiceUnavailable, TmdbError):
+                pass  # the mirror answers instead, and says so in X-Search-Source
+        response = self._cached_mirror_page(
+            "search",
+            (query.lower(), year or ""),
+            lambda: selectors.movie_search(user=request.user, query=query, year=year),
+            ttl=settings.CACHE_TTL_SEARCH,
+        )
+        response["X-Search-Source"] = "mirror"
+        return response
+
+
+class MovieDetailApi(_MovieApi):
+    serializer_class = MovieDetailSerializer
+    pagination_class = None
+
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_retrieve",
+        summary="Movie details",
+        description=(
+            "Genres, runtime, director, top cast, keywords and image URLs. From the mirror when its details "
+            "are fresh (or with no TMDb key); otherwise fetched through from TMDb and stored. When TMDb "
+            "fails, the mirrored copy is served with `X-Cache-Stale: 1`; a movie neither mirrored nor "
+            "reachable is a 503 with `Retry-After`; one TMDb does not know, a 404."
+        ),
+        responses={200: MovieDetailSerializer, 404: OpenApiResponse(description="Unknown movie.")},
+    )
+    def get(self, request, tmdb_id: int):
+        movie, stale = services.movie_details_get(tmdb_id=tmdb_id)
+        if movie.adult and not selectors.sees_adult(request.user):
+            raise services.MovieNotFound()
+        movie = selectors.movie_detail(user=request.user, tmdb_id=tmdb_id) or movie
+        response = Response(MovieDetailSerializer(movie).data)
+        if stale:
+            for name, value in STALE_HEADERS.items():
+                response[name] = value
+        return response
+
+
+class MovieRecommendationsApi(_MovieApi):
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_recommendations",
+        summary="TMDb's recommendations for a movie",
+        description=(
+            "TMDb's own recommendations, read through the cache (the movies are mirrored as they come). "
+            "Without a TMDb key: mirrored movies sharing the most genres with it, most popular first. "
+            + PAGE_PARAMS_DOC
+            + _STALE_DOC
+        ),
+        responses=MovieSummarySerializer(many=True),
+    )
+    def get(self, request, tmdb_id: int):
+        visible = selectors.movies_visible_to(user=request.user)
+        if not tmdb_configured():
+            movie = selectors.movie_detail(user=request.user, tmdb_id=tmdb_id)
+            if movie is None:
+                raise services.MovieNotFound()
+            return self._cached_mirror_page(
+                "recommendations",
+                (tmdb_id,),
+                lambda: selectors.movie_recommendations_from_mirror(user=request.user, movie=movie),
+                ttl=settings.CACHE_TTL_DETAILS,
+            )
+        if not selectors.sees_adult(request.user) and visible.model.objects.filter(tmdb_id=tmdb_id, adult=True):
+            raise services.MovieNotFound()
+        try:
+            return self._tmdb_page(services.movie_recommendations_tmdb(tmdb_id=tmdb_id, visible=visible))
+        except TmdbNotFound:
+            raise services.MovieNotFound() from None
+        except TmdbError as exc:
+            raise _unavailable(exc) from None
+
+
+class GenreListApi(GenericAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = GenreSerializer
+
+    @extend_schema(
+        tags=["genres"],
+        operation_id="genres_list",
+        summary="Genres",
+        description="TMDb's movie genres as mirrored, by name. Use an `id` as `genre=` on `/api/movies/`. "
+        + PAGE_PARAMS_DOC,
+        responses=GenreSerializer(many=True),
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.genre_list())
+        return self.get_paginated_response(GenreSerializer(page, many=True).data)
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
+    if isinstance(exc, ServiceUnavailable):
+        return exc
+    retry_after = int(getattr(exc, "retry_after", None) or 30)
+    return ServiceUnavailable(
+        "TMDb is unavailable and nothing cached can answer. Try again later.", retry_after=retry_after
+    )
+
+
+_bare_body: bytes | None = None
+
+
+def bench_bare_view(request):
+    """Only for bench/bench_movies.py, routed only when BENCH_BARE_VIEW_BODY names a file: a plain Django
+    view sending fixed bytes (those of a cached list page), the ceiling the cached endpoint is compared to."""
+    global _bare_body
+    if _bare_body is None:
+        with open(settings.BENCH_BARE_VIEW_BODY, "rb") as f:
+            _bare_body = f.read()
+    return HttpResponse(_bare_body, content_type="application/json")

@@ -1,0 +1,139 @@
+"""Read-through caching for the movie endpoints: versioned keys, stampede-safe, stale-if-error.
+
+An entry is stored as `{"v": value, "at": unix time}` and kept `ttl + CACHE_STALE_MAX_AGE` seconds; it is
+fresh for `ttl` seconds. On a miss (or a stale entry) one caller takes a lock with `cache.add` and
+produces the value; the others wait for it instead of calling upstream too. When the producer fails with a
+retryable TMDb error, the last good value is served (marked stale) if it is younger than the stale limit,
+else `ServiceUnavailable` (503 with Retry-After) is raised at once.
+
+Keys: `movies:v1:<family>:<parts>`; list families also carry the catalog version, bumped by every sync,
+so a sync makes every cached list page a miss without deleting anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from movie_backend import usage
+from movie_backend.errors import ServiceUnavailable
+from movies.tmdb import TmdbError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+KEY_VERSION = "v1"
+CATALOG_VERSION_KEY = f"movies:{KEY_VERSION}:catalog_version"
+# How long a producer may hold the lock, and how long the others wait for its answer.
+LOCK_TIMEOUT = 30
+WAIT_TIMEOUT = 15.0
+WAIT_STEP = 0.02
+# After a failed produce, callers within this many seconds fail fast instead of calling again.
+FAILURE_MEMORY = 5
+
+
+@dataclass
+class CacheResult:
+    value: Any
+    stale: bool = False  # served past its TTL because the upstream failed
+    age: float = 0.0
+
+
+def make_key(family: str, *parts: Any) -> str:
+    raw = ":".join(str(p) for p in parts)
+    if len(raw) > 120 or any(c in raw for c in " \n\t"):
+        raw = hashlib.sha256(raw.encode()).hexdigest()  # stable across processes, unlike hash()
+    return f"movies:{KEY_VERSION}:{family}:{raw}"
+
+
+def catalog_version() -> int:
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        version = int(time.time() * 1000)
+        cache.add(CATALOG_VERSION_KEY, version, timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY, version)
+    return version
+
+
+def catalog_changed() -> None:
+    """Call after writing to the mirror: every cached list page becomes a miss."""
+    cache.set(CATALOG_VERSION_KEY, int(time.time() * 1000), timeout=None)
+
+
+def get_fresh(key: str, *, family: str, ttl: int) -> Any | None:
+    """The cached value when fresh (counted as a hit), else None (counted as a miss)."""
+    entry = cache.get(key)
+    if entry is not None and time.time() - entry["at"] < ttl:
+        usage.count(f"cache.hit.{family}")
+        return entry["v"]
+    usage.count(f"cache.miss.{family}")
+    return None
+
+
+def put(key: str, value: Any, *, ttl: int) -> None:
+    cache.set(key, {"v": value, "at": time.time()}, timeout=ttl + settings.CACHE_STALE_MAX_AGE)
+
+
+def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int) -> CacheResult:
+    """The cached value for `key`, produced by `producer()` on a miss by exactly one caller at a time."""
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None and now - entry["at"] < ttl:
+        usage.count(f"cache.hit.{family}")
+        return CacheResult(entry["v"], age=now - entry["at"])
+    usage.count(f"cache.miss.{family}")
+
+    lock_key = f"{key}:lock"
+    failure_key = f"{key}:failed"
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while True:
+        failed = cache.get(failure_key)
+        if failed is not None:
+            return _stale_or_unavailable(entry, retry_after=failed)
+        if cache.add(lock_key, 1, timeout=LOCK_TIMEOUT):
+            try:
+                return _produce(key, failure_key, entry, producer, ttl=ttl)
+            finally:
+                cache.delete(lock_key)
+        if entry is not None:
+            # Someone is refreshing it already: the old value is good enough meanwhile.
+            return CacheResult(entry["v"], age=now - entry["at"])
+        if time.monotonic() > deadline:
+            raise ServiceUnavailable("The movie service is busy. Try again shortly.", retry_after=5)
+        time.sleep(WAIT_STEP)
+        fresh = cache.get(key)
+        if fresh is not None and time.time() - fresh["at"] < ttl:
+            return CacheResult(fresh["v"], age=time.time() - fresh["at"])
+
+
+def _produce(key: str, failure_key: str, entry: dict | None, producer: Callable[[], T], *, ttl: int) -> CacheResult:
+    try:
+        value = producer()
+    except TmdbError as exc:
+        if not exc.retryable:
+            raise
+        retry_after = int(max(1, min(exc.retry_after or 30, 300)))
+        cache.set(failure_key, retry_after, timeout=min(FAILURE_MEMORY, retry_after))
+        logger.warning("upstream failed for %s (%s); trying the stale copy", key, exc.outcome)
+        return _stale_or_unavailable(entry, retry_after=retry_after)
+    put(key, value, ttl=ttl)
+    return CacheResult(value)
+
+
+def _stale_or_unavailable(entry: dict | None, *, retry_after: int) -> CacheResult:
+    if entry is not None:
+        age = time.time() - entry["at"]
+        if age <= settings.CACHE_STALE_MAX_AGE:
+            usage.count("cache.stale_served")
+            return CacheResult(entry["v"], stale=True, age=age)
+    raise ServiceUnavailable(
+        "TMDb is unavailable and nothing cached can answer. Try again later.", retry_after=retry_after
+    )
