@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -135,8 +135,9 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, 
         raise AccountLocked(retry_after=lockout_retry_after())
     if user is None:
         raise InvalidCredentials()
-    if jwt_settings.UPDATE_LAST_LOGIN:
-        update_last_login(None, user)
+    # What django.contrib.auth.login() would send, without a session: it updates last_login and lets axes
+    # reset the failure count (AXES_RESET_ON_SUCCESS).
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return token_pair_for(user=user)
 
 
@@ -179,9 +180,9 @@ def tokens_revoke_all(*, user: User) -> int:
 
 
 def tokens_flush_expired() -> int:
-    """Delete expired outstanding tokens (their blacklist rows go with them); returns how many."""
-    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+    """Delete expired outstanding tokens (their blacklist rows go with them); returns how many tokens."""
+    _, per_model = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return per_model.get(OutstandingToken._meta.label, 0)
 
 
 def user_change_password(*, user: User, current_password: str, new_password: str) -> dict[str, str]:
