@@ -146,6 +146,13 @@ CACHE_TTL_LISTS = config("CACHE_TTL_LISTS", default=30 * 60, cast=int)
 CACHE_TTL_DETAILS = config("CACHE_TTL_DETAILS", default=24 * 60 * 60, cast=int)
 CACHE_TTL_SEARCH = config("CACHE_TTL_SEARCH", default=15 * 60, cast=int)
 CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60, cast=int)
+# Recommendation index: neighbours kept per movie, personalized list length, how often a request checks
+# the catalog version (staleness), and how long a request waits for another process's first build.
+RECOMMENDATIONS_NEIGHBOURS = config("RECOMMENDATIONS_NEIGHBOURS", default=50, cast=int)
+RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cast=int)
+RECOMMENDATIONS_CATALOG_CHECK_SECONDS = config("RECOMMENDATIONS_CATALOG_CHECK_SECONDS", default=30, cast=int)
+RECOMMENDATIONS_BUILD_WAIT_SECONDS = config("RECOMMENDATIONS_BUILD_WAIT_SECONDS", default=60, cast=int)
+RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
 # How old the last good answer may be when TMDb fails and we serve it anyway (stale-if-error).
 CACHE_STALE_MAX_AGE = config("CACHE_STALE_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
 
@@ -185,6 +192,11 @@ CELERY_BEAT_SCHEDULE = {
     "usage-rollup": {
         "task": "movie_backend.tasks.rollup_usage",
         "schedule": timedelta(minutes=15),
+    },
+    # Picks up new interactions for the co-occurrence lists; catalog changes rebuild on their own.
+    "recommendations-rebuild-index": {
+        "task": "recommendations.tasks.rebuild_recommendation_index",
+        "schedule": timedelta(hours=6),
     },
     "users-flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",

@@ -35,3 +35,27 @@ class RecommendationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.algorithm} for {self.user_id or 'anonymous'}"
+
+
+class RecommendationIndex(models.Model):
+    """One build of the engine's arrays (content neighbours, co-occurrence, priors) as a compressed blob.
+
+    Every process reads the newest row (and keeps it in memory while its `version` is current), so web
+    workers and Celery agree on one index. `catalog_version` records the catalog it was built from; a
+    different current catalog version marks it stale.
+    """
+
+    version = models.CharField(max_length=32, unique=True, help_text="Random id of this build.")
+    catalog_version = models.CharField(max_length=64)
+    movie_count = models.PositiveIntegerField(default=0)
+    interaction_count = models.PositiveIntegerField(default=0)
+    build_seconds = models.FloatField(default=0)
+    payload = models.BinaryField(help_text="engine.index.EngineIndex.to_bytes(): a compressed npz, no pickle.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "recommendation indexes"
+
+    def __str__(self) -> str:
+        return f"index {self.version[:8]} ({self.movie_count} movies)"

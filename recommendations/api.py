@@ -1,0 +1,125 @@
+"""Recommendation endpoints: similar movies, genre picks and the caller's personalized list."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers
+
+from movies.models import Movie
+from movies.serializers import MovieSummarySerializer
+from recommendations import selectors, services
+from recommendations.models import RecommendationLog
+
+
+class RecommendedMovieSerializer(MovieSummarySerializer):
+    score = serializers.FloatField(read_only=True, help_text="Relevance, higher is better (comparable within a list).")
+    reason = serializers.CharField(read_only=True, help_text="Why this movie, in words a person can read.")
+
+    class Meta(MovieSummarySerializer.Meta):
+        fields = [*MovieSummarySerializer.Meta.fields, "score", "reason"]
+
+
+class GenrePickSerializer(RecommendedMovieSerializer):
+    reason = serializers.SerializerMethodField(help_text="Why this movie, in words a person can read.")
+
+    def get_reason(self, movie: Movie) -> str:
+        return services.genre_reason(movie)
+
+
+class _RecommendationListApi(generics.ListAPIView):
+    serializer_class = RecommendedMovieSerializer
+    queryset = Movie.objects.none()  # lists come from the services; this only names the model for the schema
+
+    def _page(self, items: list[services.Recommendation]):
+        """Paginate the ranked ids first, then load only the page's movies (one query + genres)."""
+        page = self.paginate_queryset(items)
+        movies = selectors.movies_in_order(user=self.request.user, tmdb_ids=[r.tmdb_id for r in page])
+        return services.attach(movies, page)
+
+
+@extend_schema(
+    tags=["recommendations"],
+    summary="Similar movies (content-based)",
+    description=(
+        "Movies like this one by title, overview, genres, keywords, director and cast (TF-IDF, field-weighted), "
+        "nudged by popularity and rating. Never the movie itself. Each item has a `score` and a `reason` "
+        '(e.g. "same director Christopher Nolan; shares Science Fiction, Thriller; keywords dream, heist").'
+    ),
+    parameters=[OpenApiParameter("tmdb_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="TMDb movie id.")],
+)
+class SimilarMoviesApi(_RecommendationListApi):
+    permission_classes = [permissions.AllowAny]
+
+    def list(self, request, *args, **kwargs):
+        source, items = services.similar_movies(tmdb_id=self.kwargs["tmdb_id"], user=request.user)
+        movies = self._page(items)
+        for movie in movies:
+            movie.reason = services.similar_reason(source, movie)
+        services.recommendation_log(
+            user=request.user,
+            kind=RecommendationLog.Kind.SIMILAR,
+            algorithm="content-tfidf-v1",
+            query=str(source.tmdb_id),
+            movie_ids=[m.tmdb_id for m in movies],
+        )
+        return self.get_paginated_response(self.get_serializer(movies, many=True).data)
+
+
+@extend_schema(
+    tags=["recommendations"],
+    summary="Best movies of a genre",
+    description=(
+        "The genre's movies ranked by a vote-count-weighted rating (80%) and popularity (20%). For a signed-in "
+        "user, movies they have not favorited, watched, rated, liked or disliked come first. The genre is a TMDb "
+        "genre id or a name in any case; an unknown genre is a 404."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "genre",
+            OpenApiTypes.STR,
+            OpenApiParameter.PATH,
+            description='TMDb genre id ("878") or name, any case ("science fiction")',
+        )
+    ],
+)
+class GenreRecommendationsApi(_RecommendationListApi):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = GenrePickSerializer
+
+    def list(self, request, *args, **kwargs):
+        genre, queryset = services.genre_best_movies(genre=self.kwargs["genre"], user=request.user)
+        movies = self.paginate_queryset(queryset)
+        services.recommendation_log(
+            user=request.user,
+            kind=RecommendationLog.Kind.GENRE,
+            algorithm="weighted-rating-v1",
+            query=genre.name,
+            movie_ids=[m.tmdb_id for m in movies],
+        )
+        return self.get_paginated_response(self.get_serializer(movies, many=True).data)
+
+
+@extend_schema(
+    tags=["recommendations"],
+    summary="Your personalized recommendations",
+    description=(
+        "A hybrid list: a taste profile from favorites, likes, ratings (weighted by rating and recency) and the "
+        "watchlist, with dislikes and low ratings pushing away; saved preferences seed a new account; "
+        "co-occurrence across users blended with content similarity; popular, well-rated movies fill the rest. "
+        "Never a favorited, watched, rated, liked or disliked movie; at most two per director. Cached per user "
+        "until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds)."
+    ),
+)
+class UserRecommendationsApi(_RecommendationListApi):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def list(self, request, *args, **kwargs):
+        movies = self._page(services.personalized_recommendations(user=request.user))
+        services.recommendation_log(
+            user=request.user,
+            kind=RecommendationLog.Kind.PERSONALIZED,
+            algorithm="hybrid-v1",
+            movie_ids=[m.tmdb_id for m in movies],
+        )
+        return self.get_paginated_response(self.get_serializer(movies, many=True).data)

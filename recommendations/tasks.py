@@ -1,0 +1,26 @@
+"""Thin Celery tasks over recommendations.services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from recommendations import services
+
+
+@shared_task(name="recommendations.tasks.rebuild_recommendation_index")
+def rebuild_recommendation_index(force: bool = True) -> dict:
+    """Rebuild the shared index (the catalog commands call this after loading or syncing).
+
+    force=False skips the build when the index already matches the catalog. A build already running
+    elsewhere makes this a no-op ({"built": False}).
+    """
+    row = services.recommendation_index_build(force=force)
+    if row is None:
+        return {"built": False, "reason": "another build is running"}
+    return {
+        "built": True,
+        "version": row.version,
+        "movies": row.movie_count,
+        "interactions": row.interaction_count,
+        "seconds": round(row.build_seconds, 2),
+    }
