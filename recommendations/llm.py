@@ -166,7 +166,7 @@ def _call_once(*, model: str, messages: list[dict[str, str]], timeout: float) ->
         if exc.status_code >= 500:
             raise LlmUnavailable(f"The LLM server answered {exc.status_code}.", reason="unavailable") from exc
         raise LlmBadResponse(f"The LLM server refused the request ({exc.status_code}).") from exc
-    except openai.OpenAIError as exc:  # response validation and anything else the SDK raises
+    except (openai.OpenAIError, ValueError) as exc:  # unreadable body (e.g. HTML from a proxy), SDK validation
         raise LlmBadResponse(f"The LLM answer could not be read ({type(exc).__name__}).") from exc
 
     usage_block = getattr(response, "usage", None)
