@@ -100,6 +100,10 @@ def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int) 
             return _stale_or_unavailable(entry, retry_after=failed)
         if cache.add(lock_key, 1, timeout=LOCK_TIMEOUT):
             try:
+                # Another caller may have produced it between our read and our lock: check again.
+                current = cache.get(key)
+                if current is not None and time.time() - current["at"] < ttl:
+                    return CacheResult(current["v"], age=time.time() - current["at"])
                 return _produce(key, failure_key, entry, producer, ttl=ttl)
             finally:
                 cache.delete(lock_key)
