@@ -113,6 +113,8 @@ def test_login_answers_a_token_pair_that_authenticates(api_client, user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert client.get("/api/users/me/").json()["email"] == user.email
+    user.refresh_from_db()
+    assert user.last_login is not None
 
 
 def test_login_errors_do_not_reveal_whether_the_email_exists(api_client, user):

@@ -157,3 +157,19 @@ def test_twenty_concurrent_identical_adds_make_one_row():
     assert sorted(statuses) == [200] * 19 + [201]
     assert Favorite.objects.filter(user=user, movie=movie).count() == 1
     assert taste_version(user) == 1
+
+
+def test_tmdb_down_for_an_unmirrored_movie_is_a_503_with_retry_after(auth_client, user, monkeypatch):
+    from movie_backend.errors import ServiceUnavailable
+
+    def tmdb_down(*, tmdb_id):
+        raise ServiceUnavailable("TMDb is unavailable.", retry_after=30)
+
+    monkeypatch.setattr("users.services.movie_get_or_fetch", tmdb_down)
+
+    response = auth_client.post(URL, {"tmdb_id": 4242}, format="json")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json()["status"] == "error"
+    assert not Favorite.objects.exists()
