@@ -302,8 +302,9 @@ STOPWORDS = frozenset(
 
 def normalize_text(text: str) -> str:
     """Lowercase, accents folded, typographic quotes plain, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.casefold().split())
 
@@ -398,7 +399,13 @@ def get_catalog_index(version: str | None = None) -> CatalogIndex:
 
 
 def _as_arrays(mapping: dict[str, list[int]]) -> dict[str, np.ndarray]:
-    return {key: np.unique(np.asarray(rows, dtype=np.int32)) for key, rows in mapping.items()}
+    # Rows were appended in increasing order without repeats (see _append), so no sort is needed.
+    return {key: np.asarray(rows, dtype=np.int32) for key, rows in mapping.items()}
+
+
+def _append(rows: list[int], row: int) -> None:
+    if not rows or rows[-1] != row:
+        rows.append(row)
 
 
 def build_catalog_index(*, version: str) -> CatalogIndex:
@@ -420,18 +427,27 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
     display_names: dict[str, str] = {}
     max_title_tokens = 1
 
-    def add_people(names: list[str], target: dict[str, list[int]], row: int) -> None:
+    # Names repeat across thousands of movies: normalise each distinct one once.
+    name_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def add_people(names: list[str], target: dict[str, list[int]], row: int, parts_for: int = 99) -> None:
         for name in names:
             if not isinstance(name, str):
                 continue
-            key = _name_key(name)
+            known = name_keys.get(name)
+            if known is None:
+                key = _name_key(name)
+                known = name_keys[name] = (key, tuple(p for p in key.split() if len(p) > 2))
+                if key:
+                    display_names.setdefault(key, name.strip())
+            key, parts = known
             if not key:
                 continue
-            target[key].append(row)
-            display_names.setdefault(key, name.strip())
-            for part in key.split():
-                if len(part) > 2:
-                    other_tokens[part].append(row)
+            _append(target[key], row)
+            if parts_for > 0:
+                parts_for -= 1
+                for part in parts:
+                    _append(other_tokens[part], row)
 
     columns = (
         "pk",
@@ -460,17 +476,18 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
         vote_count.append(int(votes or 0))
         words = _tokens(title or "")
         if words:
-            titles[" ".join(words)].append(row)
+            _append(titles[" ".join(words)], row)
             max_title_tokens = max(max_title_tokens, min(len(words), 12))
         for word in set(words):
-            title_tokens[word].append(row)
+            _append(title_tokens[word], row)
         add_people(_split_people(director), directors, row)
         add_people(_split_people(writer), writers, row)
-        add_people(list(cast_list or [])[:15] if isinstance(cast_list, list) else [], cast, row)
+        # Full names of the top 10 billed; surnames alone ("Hanks") only for the top 5.
+        add_people(cast_list[:10] if isinstance(cast_list, list) else [], cast, row, parts_for=5)
         for keyword in kws if isinstance(kws, list) else []:
             if isinstance(keyword, str):
                 for word in set(_tokens(keyword)):
-                    other_tokens[word].append(row)
+                    _append(other_tokens[word], row)
 
     n = len(pks)
     row_of_pk = {pk: row for row, pk in enumerate(pks)}
