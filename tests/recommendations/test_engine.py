@@ -1,0 +1,128 @@
+"""The pure engine functions, on arrays (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommendations.engine import collaborative, content, personalized, priors, taste
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
+
+
+def random_features(n=300, d=80, seed=0):
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, d)) * (rng.random((n, d)) < 0.08)
+    dense[:, :3] = rng.random((n, 3))  # a few columns every row has, like genres
+    return sp.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True), dtype=np.float32)
+
+
+def test_top_k_neighbours_is_exact_and_excludes_self():
+    features = random_features()
+    brute = (features @ features.T).toarray()
+    np.fill_diagonal(brute, -1)
+
+    result = content.top_k_neighbours(features, 10, chunk=64, dense_columns=3)
+
+    for row in range(features.shape[0]):
+        cols = result.indices[result.indptr[row] : result.indptr[row + 1]]
+        assert row not in cols
+        assert set(cols) == set(np.argsort(-brute[row])[:10])
+
+
+def test_top_k_neighbours_for_some_rows_only():
+    features = random_features()
+    full = content.top_k_neighbours(features, 5)
+    partial = content.top_k_neighbours(features, 5, rows=np.array([3, 7]))
+
+    assert (partial[[3, 7]] != full[[3, 7]]).nnz == 0
+    assert partial[0].nnz == 0
+
+
+def test_field_weights_make_a_sequel_and_a_same_director_film_the_nearest():
+    docs = [
+        content.MovieDoc(title="The Matrix", genres=[878, 28], director="Lana Wachowski"),
+        content.MovieDoc(title="The Matrix Reloaded", genres=[878, 28], director="Lana Wachowski"),
+        content.MovieDoc(title="Speed Racer", genres=[10751], director="Lana Wachowski"),
+        content.MovieDoc(title="Alien", genres=[878, 28], director="Ridley Scott"),
+        content.MovieDoc(title="Heat", genres=[28, 80], director="Michael Mann"),
+    ]
+    neighbours = content.top_k_neighbours(content.build_features(docs), 4)
+    row = neighbours[0].toarray().ravel()
+
+    assert list(np.argsort(-row)[:2]) == [1, 2]
+
+
+def test_co_directors_count_as_the_same_director():
+    assert content.split_names("Lana Wachowski, Lilly Wachowski") == ["Lana Wachowski", "Lilly Wachowski"]
+
+
+def test_cooccurrence_links_items_liked_by_the_same_users():
+    users = np.array([0, 0, 1, 1, 2, 2, 2])
+    items = np.array([0, 1, 0, 1, 0, 1, 2])
+    matrix = collaborative.user_item_matrix(users, items, np.ones(7), n_users=3, n_items=4)
+
+    sims = collaborative.cooccurrence_neighbours(matrix, 2, shrink=0)
+
+    assert sims[0, 1] > sims[0, 2] > 0
+    assert sims[0, 0] == 0 and sims[3].nnz == 0
+
+
+def test_weighted_rating_pulls_few_votes_to_the_mean():
+    wr = priors.weighted_rating(np.array([9.0, 9.0, 5.0]), np.array([5, 5000, 5000]))
+
+    assert wr[1] > wr[0] > wr[2]
+
+
+def test_signal_weights():
+    assert taste.signal_weight("rated", 5.0) > taste.signal_weight("rated", 4.0) > 0
+    assert taste.signal_weight("rated", 1.0) < 0
+    assert taste.signal_weight("disliked") < 0 < taste.signal_weight("watchlist") < taste.signal_weight("liked")
+    assert taste.recency(taste.HALF_LIFE_DAYS) == 0.5
+
+
+def small_index() -> EngineIndex:
+    docs = [
+        content.MovieDoc(title=f"Film {i}", genres=[i % 3], director=f"D{i % 4}", cast=[f"A{i}"]) for i in range(12)
+    ]
+    return build_index(
+        CatalogArrays(
+            tmdb_ids=np.arange(100, 112),
+            docs=docs,
+            popularity=np.arange(12, dtype=float),
+            vote_average=np.full(12, 7.0),
+            vote_count=np.full(12, 100.0),
+            adult=np.array([False] * 11 + [True]),
+        ),
+        positives=collaborative.user_item_matrix([0, 0], [0, 1], [1, 1], n_users=1, n_items=12),
+        k=5,
+    )
+
+
+def test_index_round_trips_through_bytes():
+    index = small_index()
+
+    again = EngineIndex.from_bytes(index.to_bytes(), version="v")
+
+    assert (again.content != index.content).nnz == 0
+    assert (again.cooc != index.cooc).nnz == 0
+    assert again.people_names == index.people_names
+    assert np.array_equal(again.prior, index.prior) and np.array_equal(again.adult, index.adult)
+
+
+def test_rank_never_serves_excluded_or_disallowed_rows_and_fills_the_list():
+    index = small_index()
+    profile = personalized.Taste(items=np.array([0, 5]), weights=np.array([1.0, -1.0]), exclude=np.array([0, 5, 6]))
+
+    ranked = personalized.rank(index, profile, limit=20, allowed=~index.adult)
+
+    assert len(ranked.rows) == 8  # 12 - 3 excluded - 1 adult
+    assert not {0, 5, 6, 11} & set(ranked.rows.tolist())
+    assert len(ranked.reasons) == len(ranked.rows)
+
+
+def test_rank_caps_films_per_director():
+    index = small_index()
+    ranked = personalized.rank(index, personalized.Taste(np.zeros(0, int), np.zeros(0)), limit=6)
+
+    directors = index.director[ranked.rows].tolist()
+    assert max(directors.count(d) for d in set(directors)) <= 2

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import client_for
+from tests.factories import FavoriteFactory, InteractionFactory, UserFactory
+
+
+def genre_picks(client, genre, **params):
+    return client.get(f"/api/recommendations/genre/{genre}/", params)
+
+
+@pytest.mark.django_db
+class TestGenrePicks:
+    def test_by_id_ranked_by_weighted_rating_and_popularity(self, api_client, catalog):
+        response = genre_picks(api_client, 878)
+
+        assert response.status_code == 200
+        ids = [m["tmdb_id"] for m in response.json()["results"]]
+        # Inception and Interstellar (8.4 from 30,000 votes) before the Matrix sequels.
+        assert set(ids[:2]) == {27205, 157336}
+        assert ids.index(603) < ids.index(604) < ids.index(605)
+        assert 999001 not in ids  # adult, anonymous caller
+        assert response.json()["results"][0]["reason"] == "rated 8.4 by 30,000 voters"
+
+    @pytest.mark.parametrize("name", ["science fiction", "SCIENCE FICTION", "Science Fiction"])
+    def test_by_name_in_any_case(self, api_client, catalog, name):
+        response = genre_picks(api_client, name)
+
+        assert response.status_code == 200
+        assert response.json()["count"] == 5  # the adult title is hidden
+
+    def test_unseen_first_for_a_signed_in_user(self, catalog):
+        user = UserFactory()
+        FavoriteFactory(user=user, movie=catalog["inception"])
+        InteractionFactory(user=user, movie=catalog["interstellar"], type="watched")
+
+        ids = [m["tmdb_id"] for m in genre_picks(client_for(user), 878).json()["results"]]
+
+        assert ids[-2:] == [27205, 157336] or ids[-2:] == [157336, 27205]
+
+    @pytest.mark.parametrize("genre", ["99999", "not-a-genre"])
+    def test_unknown_genre_is_a_404_envelope(self, api_client, catalog, genre):
+        response = genre_picks(api_client, genre)
+
+        assert response.status_code == 404
+        assert response.json()["code"] == "genre_not_found"
+        assert response.json()["status"] == "error"
+
+    def test_paginated(self, api_client, catalog):
+        body = genre_picks(api_client, 18, limit=3, page=2).json()
+
+        assert body["count"] == 19  # Interstellar, Memento, Heat, Collateral and 15 dramas
+        assert len(body["results"]) == 3
+        assert body["previous"] is not None
