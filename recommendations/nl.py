@@ -482,8 +482,8 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
             _append(title_tokens[word], row)
         add_people(_split_people(director), directors, row)
         add_people(_split_people(writer), writers, row)
-        # Full names of the top 10 billed; surnames alone ("Hanks") only for the top 5.
-        add_people(cast_list[:10] if isinstance(cast_list, list) else [], cast, row, parts_for=5)
+        # Every listed name (up to 30): cast lists are not always in billing order.
+        add_people(cast_list[:30] if isinstance(cast_list, list) else [], cast, row)
         for keyword in kws if isinstance(kws, list) else []:
             if isinstance(keyword, str):
                 for word in set(_tokens(keyword)):
@@ -842,9 +842,12 @@ def rank_catalog(
         era = np.where(distance == 0, W_ERA, 0.5 * W_ERA * np.clip(1 - distance / 10.0, 0, 1))
         score += np.where(index.years > 0, era, 0.0)
     for mood in intent.moods:
+        # The mood's first genre is its core ("scary": Horror); the others count half.
         cols = index.genre_columns(mood.genres)
         if cols:
-            score += W_MOOD * index.genres[:, cols].any(axis=1)
+            core = index.genres[:, cols[0]] if index.genre_column(mood.genres[0]) == cols[0] else None
+            other = index.genres[:, cols].any(axis=1)
+            score += W_MOOD * (np.maximum(core, 0.5 * other) if core is not None else 0.5 * other)
         avoid = [c for c in index.genre_columns(mood.avoid) if c not in requested_cols]
         if avoid:
             score -= W_MOOD_AVOID * index.genres[:, avoid].any(axis=1)
