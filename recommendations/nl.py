@@ -564,7 +564,7 @@ def _blank(text: str, start: int, end: int) -> str:
 
 
 def _find_phrases(text: str, phrases: Iterable[str]) -> list[tuple[str, int, int]]:
-    """Non-overlapping whole-word matches, longest phrases first."""
+    """Non-overlapping whole-word matches (longest phrases win), in the order they appear."""
     found = []
     taken = [False] * len(text)
     for phrase in sorted(phrases, key=len, reverse=True):
@@ -574,7 +574,7 @@ def _find_phrases(text: str, phrases: Iterable[str]) -> list[tuple[str, int, int
             for i in range(match.start(), match.end()):
                 taken[i] = True
             found.append((phrase, match.start(), match.end()))
-    return found
+    return sorted(found, key=lambda item: item[1])
 
 
 def _decade_bounds(part: str | None, start: int) -> tuple[int, int]:
@@ -998,14 +998,17 @@ def load_profile(*, user, index: CatalogIndex) -> Profile:
         row = index.row_of_pk.get(pk)
         if row is not None:
             weights -= 0.5 * index.genres[row]
+    # Directors of what they liked lean the ranking too ("more Nolan").
     people: list[str] = []
+    for (director,) in Movie.objects.filter(pk__in=liked_pks[:200]).exclude(director="").values_list("director"):
+        people.extend(k for k in map(_name_key, _split_people(director)) if k and k not in people)
     preference = Preference.objects.filter(user=user).first()
     if preference is not None:
         wanted = {int(g) for g in preference.genres if isinstance(g, int | str) and str(g).isdigit()}
         for col, tmdb_id in enumerate(index.genre_ids):
             if tmdb_id in wanted:
                 weights[col] += 2.0
-        people = [_name_key(p) for p in preference.people if isinstance(p, str) and _name_key(p)]
+        people = [_name_key(p) for p in preference.people if isinstance(p, str) and _name_key(p)] + people
     genre_weights = None
     if np.abs(weights).max(initial=0) > 0:
         genre_weights = weights / np.abs(weights).max()
