@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Max
 
 from movie_backend import usage
@@ -376,6 +377,11 @@ class CatalogIndex:
 
 _index_lock = threading.Lock()
 _index: CatalogIndex | None = None
+_building_lock = threading.Lock()
+_building: str | None = None
+# Above this size a catalog change is indexed in a background thread while requests keep using the previous
+# index (seconds of staleness instead of a multi-second request); smaller catalogs rebuild in line.
+SYNC_BUILD_MAX_ROWS = 20_000
 
 
 def catalog_version() -> str:
@@ -386,16 +392,46 @@ def catalog_version() -> str:
 
 
 def get_catalog_index(version: str | None = None) -> CatalogIndex:
-    """The process's index for the current catalog version, built on first use after any catalog change."""
+    """The process's index for the current catalog version, built on first use after any catalog change.
+
+    With a large catalog already indexed, the previous index answers while the new one builds in the
+    background; its `version` says which catalog it reflects (answers are cached under that version).
+    """
     global _index
     version = version or catalog_version()
     current = _index
     if current is not None and current.version == version:
         return current
+    if current is not None and current.size > SYNC_BUILD_MAX_ROWS:
+        _build_in_background(version)
+        return current
     with _index_lock:
         if _index is None or _index.version != version:
             _index = build_catalog_index(version=version)
         return _index
+
+
+def _build_in_background(version: str) -> None:
+    global _building
+    with _building_lock:
+        if _building is not None:
+            return
+        _building = version
+
+    def run() -> None:
+        global _index, _building
+        try:
+            built = build_catalog_index(version=version)
+            with _index_lock:
+                _index = built
+        except Exception:
+            logger.exception("natural-language catalog index build failed")
+        finally:
+            with _building_lock:
+                _building = None
+            connections.close_all()  # this thread's own database connection
+
+    threading.Thread(target=run, name="nl-catalog-index", daemon=True).start()
 
 
 def _as_arrays(mapping: dict[str, list[int]]) -> dict[str, np.ndarray]:
@@ -1136,9 +1172,9 @@ class Retrieval:
     messages: list[dict[str, str]]
 
 
-def nl_retrieve(*, query: str, limit: int, user, catalog: str | None = None) -> Retrieval:
+def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = None) -> Retrieval:
     """The bounded candidate set for a request, and the prompt that would rerank it."""
-    index = get_catalog_index(catalog)
+    index = index or get_catalog_index()
     intent = parse_query(query, index)
     if intent.like_rows:
         liked = Movie.objects.filter(pk__in=[int(index.pks[r]) for r in intent.like_rows])
@@ -1188,8 +1224,9 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None) -> NlAnsw
     """
     query = query.strip()
     limit = max(1, min(MAX_LIMIT, int(limit)))
-    catalog = catalog_version()
-    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=CURRENT_NL_VERSION, catalog=catalog)
+    # The cache key names the catalog the index reflects (it may trail the database while rebuilding).
+    index = get_catalog_index(catalog_version())
+    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=CURRENT_NL_VERSION, catalog=index.version)
     cached = cache.get(key)
     if cached is not None:
         answer = _answer_from_cache(cached, query=query, user=user)
@@ -1199,7 +1236,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None) -> NlAnsw
             return answer
     usage.count("cache.miss.nl")
 
-    retrieval = nl_retrieve(query=query, limit=limit, user=user, catalog=catalog)
+    retrieval = nl_retrieve(query=query, limit=limit, user=user, index=index)
     interpretation = _interpretation(retrieval.index, retrieval.intent)
     interpretation["like_titles"] = [
         m.title for m in Movie.objects.filter(pk__in=[int(retrieval.index.pks[r]) for r in retrieval.intent.like_rows])

@@ -7,6 +7,8 @@ property every result must have (or the first result, where only one or two movi
 from __future__ import annotations
 
 import datetime
+import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -461,3 +463,24 @@ def test_catalog_changes_are_seen_by_the_next_request(catalog):
     assert "Brand New Space Opera" not in [r.movie.title for r in ask("space opera", 3).results]
     MovieFactory(title="Brand New Space Opera", genres=[Genre.objects.get(tmdb_id=SF)], popularity=1)
     assert ask("space opera", 3).results[0].movie.title == "Brand New Space Opera"
+
+
+def test_a_large_catalog_is_reindexed_in_the_background_while_the_previous_index_answers(monkeypatch):
+    previous = SimpleNamespace(version="v1", size=50)
+    monkeypatch.setattr(nl, "_index", previous)
+    monkeypatch.setattr(nl, "SYNC_BUILD_MAX_ROWS", 10)
+    release, builds = threading.Event(), []
+
+    def build(*, version):
+        builds.append(version)
+        release.wait(5)
+        return SimpleNamespace(version=version, size=60)
+
+    monkeypatch.setattr(nl, "build_catalog_index", build)
+    assert nl.get_catalog_index("v2") is previous
+    assert nl.get_catalog_index("v2") is previous
+    release.set()
+    for thread in [t for t in threading.enumerate() if t.name == "nl-catalog-index"]:
+        thread.join(5)
+    assert nl.get_catalog_index("v2").version == "v2"
+    assert builds == ["v2"]
