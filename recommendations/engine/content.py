@@ -17,6 +17,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from recommendations.engine.collaborative import sparse_top_k_rows
+
 FIELD_WEIGHTS: dict[str, float] = {
     "title": 1.0,
     "overview": 0.8,
@@ -140,3 +142,35 @@ def top_k_neighbours(
     )
     result.sort_indices()
     return result
+
+
+def refresh_neighbours(features: sp.csr_matrix, neighbours: sp.csr_matrix, rows: np.ndarray, k: int) -> sp.csr_matrix:
+    """Incremental rebuild: recompute the neighbour lists of `rows` (new or edited movies, features already
+    updated) and merge their new similarities into every other movie's list, without the full n x n pass.
+
+    Cost: |rows| x n instead of n x n. Approximation: another movie that loses a neighbour to an edit keeps
+    a list one shorter until the next full build (its (k+1)-th neighbour was never stored).
+    """
+    features = features.tocsr().astype(np.float32)
+    n = features.shape[0]
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    fresh = top_k_neighbours(features, k, rows=rows)
+    old = neighbours.tocoo()
+    changed = np.zeros(n, dtype=bool)
+    changed[rows] = True
+    keep = ~changed[old.row] & ~changed[old.col]
+    cross = (features @ features[rows].T).tocoo()  # n x |rows|: every movie against the changed ones
+    cols = rows[cross.col]
+    new = (cross.data > 1e-6) & (cross.row != cols) & ~changed[cross.row]
+    merged = sp.csr_matrix(
+        (
+            np.concatenate([old.data[keep], cross.data[new], fresh.data]),
+            (
+                np.concatenate([old.row[keep], cross.row[new], np.repeat(np.arange(n), np.diff(fresh.indptr))]),
+                np.concatenate([old.col[keep], cols[new], fresh.indices]),
+            ),
+        ),
+        shape=(n, n),
+        dtype=np.float32,
+    )
+    return sparse_top_k_rows(merged, k)

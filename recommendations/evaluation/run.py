@@ -70,15 +70,23 @@ def item_knn(split: Split, users, *, k: int = 100) -> dict[int, np.ndarray]:
 
 
 def ease(split: Split, users, *, lam: float) -> dict[int, np.ndarray]:
+    """EASE (Steck 2019): B = I - P / diag(P) with P = (X'X + lambda I)^-1, over movies with a training rating."""
     x = split.train_matrix()
-    gram = (x.T @ x).toarray().astype(np.float64)
+    active = np.nonzero(np.asarray(x.sum(axis=0)).ravel() > 0)[0]
+    xa = x[:, active]
+    gram = (xa.T @ xa).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += lam
     p = np.linalg.inv(gram)
     b = -p / np.diag(p)
     b[np.diag_indices_from(b)] = 0.0
     users = list(users)
-    scores = x[users] @ b
-    return {u: _top_from_scores(np.asarray(scores[j]).ravel(), x[u].indices) for j, u in enumerate(users)}
+    active_scores = np.asarray(xa[users] @ b)
+    out = {}
+    for j, u in enumerate(users):
+        scores = np.full(split.n_items, -np.inf)
+        scores[active] = active_scores[j]
+        out[u] = _top_from_scores(scores, x[u].indices)
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,30 +98,15 @@ class EngineParams:
 
 def engine(dataset: data.Dataset, split: Split, users, params: EngineParams) -> dict[int, np.ndarray]:
     """Our personalized engine: the same index builder and ranking function the API calls."""
-    train = split.train
-    weights = np.array(
-        [taste.signal_weight("rated", r, neutral_rating=params.neutral_rating) for r in train.ratings.tolist()]
+    weights = _weights(split, params.neutral_rating)
+    return replay(_engine_index(dataset, split, weights), split, users, params, weights)
+
+
+def _weights(split: Split, neutral_rating: float) -> np.ndarray:
+    """Each training rating replayed as a `rated` interaction: the service's own signal weight."""
+    return np.array(
+        [taste.signal_weight("rated", r, neutral_rating=neutral_rating) for r in split.train.ratings.tolist()]
     )
-    # The catalog priors come from what the training period knows: rating counts and mean ratings.
-    counts = np.bincount(train.items, minlength=split.n_items).astype(np.float64)
-    sums = np.bincount(train.items, weights=train.ratings, minlength=split.n_items)
-    mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0) * 2  # 0-10 scale, like TMDb
-    positive = weights > 0
-    positives = collaborative.user_item_matrix(
-        train.users[positive], train.items[positive], weights[positive], n_users=split.n_users, n_items=split.n_items
-    )
-    index = build_index(
-        CatalogArrays(
-            tmdb_ids=dataset.tmdb_ids,
-            docs=dataset.docs,
-            popularity=counts,
-            vote_average=mean,
-            vote_count=counts,
-            adult=np.zeros(split.n_items, dtype=bool),
-        ),
-        positives=positives,
-    )
-    return replay(index, split, users, params, weights)
 
 
 def replay(index, split: Split, users, params: EngineParams, weights: np.ndarray) -> dict[int, np.ndarray]:
@@ -149,11 +142,11 @@ def _score(split: Split, lists) -> dict:
 
 
 ENGINE_GRID = {
-    "content": [0.1, 0.3],
-    "collaborative": [0.5, 1.0],
-    "popularity": [0.05, 0.2],
+    "content": [0.1, 0.3, 0.5],
+    "collaborative": [0.5],
+    "popularity": [0.05, 0.15, 0.3],
     "diversity": [0.0, 0.05],
-    "neutral_rating": [2.5, 3.0],
+    "neutral_rating": [2.0, 3.0],
 }
 EASE_GRID = [100.0, 300.0, 1000.0]
 
@@ -183,7 +176,7 @@ def evaluate(data_dir: Path, *, seed: int = 42, log=print) -> dict:
         chosen = dict(zip(keys, values, strict=True))
         neutral = chosen.pop("neutral_rating")
         params = EngineParams(blend=replace(personalized.Blend(), **chosen), neutral_rating=neutral)
-        weights = np.array([taste.signal_weight("rated", r, neutral_rating=neutral) for r in val_split.train.ratings])
+        weights = _weights(val_split, neutral)
         if neutral not in indexes:
             indexes[neutral] = _engine_index(dataset, val_split, weights)
         ndcg = _score(val_split, replay(indexes[neutral], val_split, val_users, params, weights))["ndcg@10"]
@@ -215,6 +208,8 @@ def evaluate(data_dir: Path, *, seed: int = 42, log=print) -> dict:
 
 
 def _engine_index(dataset: data.Dataset, split: Split, weights: np.ndarray):
+    """build_index over the MovieLens catalog; priors from what the training period knows (rating counts and
+    mean ratings), positives for the co-occurrence from the replayed ratings with a positive weight."""
     train = split.train
     counts = np.bincount(train.items, minlength=split.n_items).astype(np.float64)
     sums = np.bincount(train.items, weights=train.ratings, minlength=split.n_items)

@@ -126,3 +126,18 @@ def test_rank_caps_films_per_director():
 
     directors = index.director[ranked.rows].tolist()
     assert max(directors.count(d) for d in set(directors)) <= 2
+
+
+def test_refresh_neighbours_matches_a_full_build_for_the_changed_rows_and_their_new_neighbours():
+    features = random_features(seed=1)
+    before = content.top_k_neighbours(features, 10)
+    edited = features.tolil()
+    edited[5] = features[9]  # movie 5 now looks exactly like movie 9
+    edited = edited.tocsr()
+
+    refreshed = content.refresh_neighbours(edited, before, np.array([5]), 10)
+    full = content.top_k_neighbours(edited, 10)
+
+    assert set(refreshed[5].indices) == set(full[5].indices)
+    assert 5 in refreshed[9].indices  # the edit reached movie 9's list
+    assert refreshed[9].nnz <= 10
