@@ -155,6 +155,9 @@ RECOMMENDATIONS_BUILD_WAIT_SECONDS = config("RECOMMENDATIONS_BUILD_WAIT_SECONDS"
 RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
 # How old the last good answer may be when TMDb fails and we serve it anyway (stale-if-error).
 CACHE_STALE_MAX_AGE = config("CACHE_STALE_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
+# Hot movie list pages are also kept in each process this long (seconds), and cache hit counters are
+# flushed this often, so a hot page costs no cache round trip; 0 turns the local tier off.
+CACHE_LOCAL_SECONDS = config("CACHE_LOCAL_SECONDS", default=1.0, cast=float)
 
 # --- Celery ---------------------------------------------------------------------------------------
 

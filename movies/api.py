@@ -90,7 +90,7 @@ class _MovieApi(GenericAPIView):
             self.request.get_host(),
         )
         result = movie_cache.read_through(
-            key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl
+            key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl, local=True
         )
         return _json(result.value)
 

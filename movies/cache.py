@@ -12,9 +12,12 @@ so a sync makes every cached list page a miss without deleting anything.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
+import threading
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -54,43 +57,131 @@ def make_key(family: str, *parts: Any) -> str:
     return f"movies:{KEY_VERSION}:{family}:{raw}"
 
 
+# The version is read on every list request; each process remembers it this long (a sync shows up in
+# lists at most this much later in other processes, at once in its own), saving a cache round trip.
+VERSION_MEMO_SECONDS = 1.0
+_version_memo: tuple[int, float] | None = None
+
+
 def catalog_version() -> int:
+    global _version_memo
+    now = time.monotonic()
+    if _version_memo is not None and now - _version_memo[1] < VERSION_MEMO_SECONDS:
+        return _version_memo[0]
     version = cache.get(CATALOG_VERSION_KEY)
     if version is None:
-        version = int(time.time() * 1000)
-        cache.add(CATALOG_VERSION_KEY, version, timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY, version)
+        cache.add(CATALOG_VERSION_KEY, int(time.time() * 1000), timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY, 0)
+    _version_memo = (version, now)
     return version
 
 
 def catalog_changed() -> None:
     """Call after writing to the mirror: every cached list page becomes a miss."""
-    cache.set(CATALOG_VERSION_KEY, int(time.time() * 1000), timeout=None)
+    global _version_memo
+    try:
+        version = cache.incr(CATALOG_VERSION_KEY)  # atomic: two syncs never end on the same version
+    except ValueError:
+        version = int(time.time() * 1000)
+        cache.set(CATALOG_VERSION_KEY, version, timeout=None)
+    _version_memo = (version, time.monotonic())
 
 
-def get_fresh(key: str, *, family: str, ttl: int) -> Any | None:
-    """The cached value when fresh (counted as a hit), else None (counted as a miss)."""
-    entry = cache.get(key)
-    if entry is not None and time.time() - entry["at"] < ttl:
-        usage.count(f"cache.hit.{family}")
-        return entry["v"]
-    usage.count(f"cache.miss.{family}")
-    return None
+# --- Process-local tier and batched hit counters ----------------------------------------------------
+
+LOCAL_MAX_ENTRIES = 512
+_local: OrderedDict[str, tuple[dict, float]] = OrderedDict()
+_local_lock = threading.Lock()
+_pending: Counter[str] = Counter()
+_pending_lock = threading.Lock()
+_last_flush = time.monotonic()
+
+
+def _local_get(key: str) -> dict | None:
+    with _local_lock:
+        item = _local.get(key)
+        if item is None:
+            return None
+        if time.monotonic() > item[1]:
+            del _local[key]
+            return None
+        return item[0]
+
+
+def _local_put(key: str, entry: dict) -> None:
+    with _local_lock:
+        _local[key] = (entry, time.monotonic() + settings.CACHE_LOCAL_SECONDS)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_MAX_ENTRIES:
+            _local.popitem(last=False)
+
+
+def local_clear() -> None:
+    with _local_lock:
+        _local.clear()
+
+
+def count(event: str) -> None:
+    """usage.count, batched per process for CACHE_LOCAL_SECONDS (a hot page must not pay a round trip
+    per request just to be counted); immediate when the local tier is off."""
+    global _last_flush
+    interval = settings.CACHE_LOCAL_SECONDS
+    if interval <= 0:
+        usage.count(event)
+        return
+    with _pending_lock:
+        _pending[event] += 1
+        if time.monotonic() - _last_flush < interval:
+            return
+        batch = dict(_pending)
+        _pending.clear()
+        _last_flush = time.monotonic()
+    for name, amount in batch.items():
+        usage.count(name, amount)
+
+
+def flush_counts() -> None:
+    with _pending_lock:
+        batch = dict(_pending)
+        _pending.clear()
+    for name, amount in batch.items():
+        usage.count(name, amount)
+
+
+atexit.register(flush_counts)
 
 
 def put(key: str, value: Any, *, ttl: int) -> None:
     cache.set(key, {"v": value, "at": time.time()}, timeout=ttl + settings.CACHE_STALE_MAX_AGE)
 
 
-def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int) -> CacheResult:
-    """The cached value for `key`, produced by `producer()` on a miss by exactly one caller at a time."""
+def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int, local: bool = False) -> CacheResult:
+    """The cached value for `key`, produced by `producer()` on a miss by exactly one caller at a time.
+
+    `local=True` (hot list pages) also keeps the value in this process for CACHE_LOCAL_SECONDS, so a hot
+    page costs no cache round trip at all; the key carries the catalog version, so that is safe.
+    """
+    local = local and settings.CACHE_LOCAL_SECONDS > 0
+    if local:
+        entry = _local_get(key)
+        if entry is not None and time.time() - entry["at"] < ttl:
+            count(f"cache.hit.{family}")
+            return CacheResult(entry["v"], age=time.time() - entry["at"])
     entry = cache.get(key)
     now = time.time()
     if entry is not None and now - entry["at"] < ttl:
-        usage.count(f"cache.hit.{family}")
+        count(f"cache.hit.{family}")
+        if local:
+            _local_put(key, entry)
         return CacheResult(entry["v"], age=now - entry["at"])
-    usage.count(f"cache.miss.{family}")
+    count(f"cache.miss.{family}")
+    result = _read_through_miss(key, entry, producer, ttl=ttl, now=now)
+    if local and not result.stale:
+        _local_put(key, {"v": result.value, "at": time.time() - result.age})
+    return result
 
+
+def _read_through_miss(key: str, entry: dict | None, producer: Callable[[], T], *, ttl: int, now: float):
     lock_key = f"{key}:lock"
     failure_key = f"{key}:failed"
     deadline = time.monotonic() + WAIT_TIMEOUT
@@ -136,7 +227,7 @@ def _stale_or_unavailable(entry: dict | None, *, retry_after: int) -> CacheResul
     if entry is not None:
         age = time.time() - entry["at"]
         if age <= settings.CACHE_STALE_MAX_AGE:
-            usage.count("cache.stale_served")
+            count("cache.stale_served")
             return CacheResult(entry["v"], stale=True, age=age)
     raise ServiceUnavailable(
         "TMDb is unavailable and nothing cached can answer. Try again later.", retry_after=retry_after

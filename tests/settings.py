@@ -11,6 +11,8 @@ os.environ["DEBUG"] = "False"
 os.environ["SECURE_SSL_REDIRECT"] = "False"
 # Each test starts from an empty cache; a run never shares keys with a running server or another run.
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test{os.getpid()}")
+# No per-process cache tier in tests: each test starts from an empty cache (tests that need it turn it on).
+os.environ.setdefault("CACHE_LOCAL_SECONDS", "0")
 
 from movie_backend.settings import *  # noqa: E402,F403
 

@@ -113,6 +113,9 @@ class FakeTmdb:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body in one segment: without this, keep-alive requests stall on delayed ACKs.
+            wbufsize = -1
+            disable_nagle_algorithm = True
 
             def do_GET(self):  # noqa: N802
                 fake._handle(self)

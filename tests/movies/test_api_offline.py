@@ -250,3 +250,44 @@ def test_nothing_calls_tmdb_without_a_key(api_client, catalog, fake_tmdb, settin
         assert api_client.get(path).status_code == 200, path
 
     assert fake_tmdb.calls() == []
+
+
+@pytest.fixture
+def local_tier(settings):
+    from movies import cache as movie_cache
+
+    settings.CACHE_LOCAL_SECONDS = 60
+    movie_cache.local_clear()
+    yield movie_cache
+    movie_cache.flush_counts()
+    movie_cache.local_clear()
+
+
+def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, local_tier, monkeypatch):
+    from movie_backend import usage
+
+    monkeypatch.setattr(local_tier, "VERSION_MEMO_SECONDS", 60)  # however slow this machine is
+    MovieFactory(tmdb_id=1, popularity=5)
+    first = api_client.get("/api/movies/")
+    MovieFactory(tmdb_id=2, popularity=9)
+    before = usage.counters_for()
+    shared_reads = []
+    real_cache = local_tier.cache
+
+    class Spy:
+        def __getattr__(self, name):
+            if name in ("get", "get_many"):
+                shared_reads.append(name)
+            return getattr(real_cache, name)
+
+    monkeypatch.setattr(local_tier, "cache", Spy())
+    again = api_client.get("/api/movies/")
+    monkeypatch.undo()
+    local_tier.flush_counts()
+
+    assert again.content == first.content
+    assert shared_reads == []  # served from this process: no round trip to the shared cache
+    assert usage.counters_for().get("cache.hit.lists", 0) - before.get("cache.hit.lists", 0) == 1
+
+    local_tier.catalog_changed()  # what every sync calls
+    assert _ids(api_client.get("/api/movies/")) == [2, 1]

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         listed = sum(summary.lists.values())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Done in {elapsed:.1f}s: {summary.genres} genres, {listed} list entries in {len(summary.lists)} "
+                f"Done in {elapsed:.2f}s: {summary.genres} genres, {listed} list entries in {len(summary.lists)} "
                 f"list(s), {summary.details} details; {summary.movies_total} movies mirrored."
             )
         )

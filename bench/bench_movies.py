@@ -1,0 +1,314 @@
+"""The cached movie list under gunicorn, against a bare Django view sending the same bytes; sync throughput.
+
+1. Sync throughput: `manage.py sync_tmdb` against the loopback TMDb stand-in (tests/fakes/tmdb.py):
+   list pages (movies/s) and, separately, details (movies/s, one call each).
+2. The synced catalog is served by gunicorn (2 workers). `GET /api/movies/?category=popular` (a cache
+   hit after the first request) and `GET /api/bench/bare/` (a plain Django view returning the same bytes,
+   routed only because this script sets BENCH_BARE_VIEW_BODY for its own server) are driven alternately by
+   wrk (or a bounded Python load generator when wrk is absent): req/s, p99 and their ratio, in one run.
+
+PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set and reachable (a throwaway database
+`<name>_bench` on the same server, Redis database 15), else a temporary SQLite file and the local-memory
+cache. All traffic goes to 127.0.0.1; every phase is bounded in time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.tmdb import FakeTmdb  # noqa: E402
+
+LIST_MOVIES = 2000  # 100 TMDb pages
+DETAIL_MOVIES = 200
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+ROUNDS = 2
+CONNECTIONS = 16
+LIST_PATH = "/api/movies/?category=popular&limit=20"
+BARE_PATH = "/api/bench/bare/"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    try:
+        import psycopg2
+
+        parts = urlsplit(url)
+        bench_db = f"{parts.path.lstrip('/') or 'movie_backend'}_bench"
+        # The maintenance database: the configured one need not exist yet.
+        conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")), connect_timeout=3)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
+            cur.execute(f'CREATE DATABASE "{bench_db}"')
+        conn.close()
+        return urlunsplit(parts._replace(path=f"/{bench_db}"))
+    except Exception as exc:
+        print(f"PostgreSQL not usable ({type(exc).__name__}); using SQLite")
+        return None
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    conn = psycopg2.connect(admin, connect_timeout=3)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+    conn.close()
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return None
+    try:
+        import redis
+
+        bench_url = urlunsplit(urlsplit(url)._replace(path="/15"))
+        client = redis.Redis.from_url(bench_url, socket_connect_timeout=2)
+        client.flushdb()
+        return bench_url
+    except Exception as exc:
+        print(f"Redis not usable ({type(exc).__name__}); using the local-memory cache")
+        return None
+
+
+def _manage(env: dict[str, str], *args: str, timeout: int = 300) -> tuple[float, str]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return time.perf_counter() - started, result.stdout
+
+
+def _sync_seconds(output: str) -> float:
+    match = re.search(r"Done in ([\d.]+)s", output)
+    return float(match.group(1)) if match else float("nan")
+
+
+def _get(url: str, timeout: float = 10) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # 127.0.0.1 only
+        return response.read()
+
+
+def _wait_for(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            _get(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not come up: {url}")
+
+
+def _wrk(url: str) -> dict[str, float]:
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "5s", url],
+        capture_output=True,
+        text=True,
+        timeout=DURATION + 30,
+    )
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def _python_load(url: str) -> dict[str, float]:
+    """Bounded fallback: CONNECTIONS threads, each with its own keep-alive connection, for DURATION s."""
+    import http.client
+
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + DURATION
+
+    def worker():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        mine = []
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    failures[0] += 1
+            except Exception:
+                failures[0] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(DURATION + 10)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return {"rps": len(latencies) / DURATION, "p99_ms": p99, "non_2xx": failures[0]}
+
+
+def main() -> int:
+    load = _wrk if shutil.which("wrk") else _python_load
+    tmp = tempfile.mkdtemp(prefix="bench-movies-")
+    database_url = _postgres_url()
+    redis_url = _redis_url()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "CACHE_KEY_PREFIX": "bench",
+        "THROTTLE_RATES": "anon=100000000/min,user=100000000/min",
+        "TMDB_API_KEY": "",
+        "TMDB_RATE_LIMIT": "100000",
+        "DJANGO_SETTINGS_MODULE": "movie_backend.settings",
+    }
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    backend = f"{'postgresql' if database_url else 'sqlite'}+{'redis' if redis_url else 'locmem'}"
+    print(f"backend: {backend}; load generator: {'wrk' if load is _wrk else 'python'}")
+    figures: dict = {"backend": backend, "load_generator": "wrk" if load is _wrk else "python"}
+    server = None
+    try:
+        _manage(env, "migrate", "--noinput", "-v0")
+
+        # --- Sync throughput against the stand-in ---
+        with FakeTmdb() as fake:
+            fake.set_list("popular", list(range(1, LIST_MOVIES + 1)))
+            fake.set_list("top_rated", list(range(1, DETAIL_MOVIES + 1)))
+            sync_env = {**env, "TMDB_API_BASE_URL": fake.base_url, "TMDB_READ_ACCESS_TOKEN": fake.token}
+            _, out = _manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
+            lists_s = _sync_seconds(out)
+            _, out = _manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
+            resync_s = _sync_seconds(out)
+            _, out = _manage(sync_env, "sync_tmdb", "--lists", "top_rated", "--pages", "10", "--details")
+            details_s = _sync_seconds(out)
+        figures["sync"] = {
+            "list_movies": LIST_MOVIES,
+            "list_seconds": lists_s,
+            "list_movies_per_s": round(LIST_MOVIES / lists_s, 1),
+            "resync_seconds": resync_s,
+            "resync_movies_per_s": round(LIST_MOVIES / resync_s, 1),
+            "details_movies": DETAIL_MOVIES,
+            "details_seconds": details_s,
+            "details_movies_per_s": round(DETAIL_MOVIES / details_s, 1),
+        }
+        print(
+            f"sync: {LIST_MOVIES} list movies in {lists_s:.1f}s ({LIST_MOVIES / lists_s:.0f} movies/s), "
+            f"re-sync {resync_s:.1f}s ({LIST_MOVIES / resync_s:.0f} movies/s), "
+            f"{DETAIL_MOVIES} with details in {details_s:.1f}s ({DETAIL_MOVIES / details_s:.0f} movies/s)"
+        )
+
+        # --- Cached list vs bare view under gunicorn ---
+        port = _free_port()
+        body_file = Path(tmp) / "bare_body.json"
+        server_env = {**env, "BENCH_BARE_VIEW_BODY": str(body_file)}
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "movie_backend.wsgi",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/health/", time.monotonic() + 30)
+        body = _get(base + LIST_PATH)
+        body_file.write_bytes(body)
+        assert _get(base + BARE_PATH) == body, "the bare view must send the very same bytes"
+        for _ in range(50):  # warm both workers' connections and caches
+            _get(base + LIST_PATH)
+            _get(base + BARE_PATH)
+
+        runs: dict[str, list[dict]] = {"cached_list": [], "bare_view": []}
+        for _ in range(ROUNDS):
+            runs["cached_list"].append(load(base + LIST_PATH))
+            runs["bare_view"].append(load(base + BARE_PATH))
+        for name, results in runs.items():
+            figures[name] = {
+                "rps": round(statistics.mean(r["rps"] for r in results), 1),
+                "p99_ms": round(statistics.mean(r["p99_ms"] for r in results), 2),
+                "non_2xx": sum(r["non_2xx"] for r in results),
+                "body_bytes": len(body),
+            }
+        ratio = figures["cached_list"]["rps"] / figures["bare_view"]["rps"]
+        figures["ratio"] = round(ratio, 3)
+        figures["target_ratio"] = 0.5
+        print(
+            f"cached list  {LIST_PATH}: {figures['cached_list']['rps']:.0f} req/s, "
+            f"p99 {figures['cached_list']['p99_ms']:.1f} ms"
+        )
+        print(
+            f"bare view    {BARE_PATH}: {figures['bare_view']['rps']:.0f} req/s, "
+            f"p99 {figures['bare_view']['p99_ms']:.1f} ms"
+        )
+        print(f"ratio cached/bare: {ratio:.2f} (target >= 0.5); {len(body)} bytes per response, 2 gunicorn workers")
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        if database_url:
+            _drop_postgres(database_url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "movies.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if figures.get("cached_list", {}).get("non_2xx", 1) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
