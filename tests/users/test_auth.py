@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from tests.conftest import client_for
@@ -263,3 +266,31 @@ def test_change_password_validation_errors(user, body, field):
 def test_change_password_needs_authentication(api_client):
     body = {"current_password": "x", "new_password": STRONG}
     assert_envelope(api_client.post("/api/users/me/password/", body, format="json"), 401)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so concurrent refreshes cannot race (set DATABASE_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_concurrently_rotates_once():
+    user = UserFactory()
+    refresh = login(APIClient(), user.email).json()["refresh"]
+    barrier = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def use():
+        try:
+            barrier.wait()
+            statuses.append(APIClient().post("/api/auth/refresh/", {"refresh": refresh}, format="json").status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=use) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200] + [401] * 9
