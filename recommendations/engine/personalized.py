@@ -20,11 +20,13 @@ CONTENT, COLLABORATIVE, GENRE, PERSON, POPULAR = "content", "collaborative", "ge
 
 @dataclass(frozen=True)
 class Blend:
+    """Defaults: the blend chosen on the MovieLens validation split (docs/eval/recommendations.md)."""
+
     content: float = 0.3
     collaborative: float = 0.5
-    preferences: float = 0.15
-    popularity: float = 0.1
-    diversity: float = 0.1  # MMR trade-off: relevance - diversity * max similarity to what is already picked
+    preferences: float = 0.15  # not exercised by MovieLens (no saved preferences there); set by hand
+    popularity: float = 0.3
+    diversity: float = 0.05  # MMR trade-off: relevance - diversity * max similarity to what is already picked
     max_per_director: int = 2
     candidates_factor: int = 5
 
@@ -170,8 +172,12 @@ def _reasons(index, taste: Taste, rows: np.ndarray, weighted: dict[str, np.ndarr
         else:
             best_source[name] = np.full(len(rows), -1)
     reasons: list[tuple[str, int]] = []
+    personal = (CONTENT, COLLABORATIVE, "preferences")
     for i, row in enumerate(rows):
-        name = max(weighted, key=lambda key: weighted[key][row])
+        # The strongest personal signal explains the pick; "popular" only when no personal signal adds to it.
+        name = max(personal, key=lambda key: weighted[key][row])
+        if weighted[name][row] <= 0:
+            name = POPULAR
         if name in (CONTENT, COLLABORATIVE) and best_source[name][i] >= 0:
             reasons.append((name, int(best_source[name][i])))
         elif name in ("preferences", CONTENT, COLLABORATIVE) and weighted["preferences"][row] > 0:
