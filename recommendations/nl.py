@@ -245,8 +245,12 @@ KIDS_AVOID = ("Horror",)
 _KIDS_RE = re.compile(
     r"\b(?:for|with)\s+(?:the\s+|my\s+|our\s+|small\s+|young\s+|little\s+)?"
     r"(?:kids?|children|child|toddlers?|son|daughter|family|little ones)\b"
-    r"|\b(?:kid|family|child)[- ]friendly\b|\bchildren'?s\b|\bkids?\b|\bfamily\b|\ball ages\b"
+    r"|\b(?:kid|family|child)[- ]friendly\b|\bchildren'?s\b|\bkids?\b|\ball ages\b"
+    # "family" alone is an audience, but a "family drama" or "family saga" is a subject.
+    r"|\bfamily\b(?!\s+(?:drama|dramas|saga|sagas|secrets?|feud|tragedy|thriller|crime|business|man))"
 )
+# "not for kids", "no kids": an adult audience is not a constraint we can enforce beyond age gating.
+_NOT_KIDS_RE = re.compile(r"\b(?:not|no|nothing)\s+(?:for\s+|suitable for\s+)?(?:the\s+)?(?:kids?|children|family)\b")
 _NEGATION_RE = re.compile(
     r"\b(?:no|not|without|except|excluding|exclude|avoid|nothing|never|skip|minus|don'?t want|no more)\s+"
     r"(?:too\s+|any\s+|a\s+|more\s+|very\s+|overly\s+)?"
@@ -721,6 +725,7 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
                     text = _blank(text, pos, pos + len(consumed))
                 break
 
+    text = _NOT_KIDS_RE.sub(lambda m: " " * len(m.group(0)), text)
     if _KIDS_RE.search(text):
         intent.kids = True
         text = _KIDS_RE.sub(lambda m: " " * len(m.group(0)), text)

@@ -146,3 +146,18 @@ def test_llm_answers_are_parsed_leniently_per_item(content, ids):
 def test_llm_answers_of_the_wrong_shape_are_refused(content):
     with pytest.raises(llm.LlmBadResponse):
         llm.parse_recommendations(content)
+
+
+@pytest.mark.parametrize(
+    ("query", "kids"),
+    [
+        ("a movie for the kids", True),
+        ("family movie night", True),
+        ("kid-friendly", True),
+        ("a family drama about grief", False),
+        ("something not for kids", False),
+        ("a thriller, no kids please", False),
+    ],
+)
+def test_audience(index, query, kids):
+    assert nl.parse_query(query, index).kids is kids
