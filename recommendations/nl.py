@@ -240,6 +240,37 @@ MOOD_EXCLUSIONS: dict[str, tuple[str, ...]] = {
     "funny": ("Comedy",),
 }
 
+LANGUAGE_WORDS: dict[str, str] = {
+    "french": "fr",
+    "korean": "ko",
+    "japanese": "ja",
+    "spanish": "es",
+    "mexican": "es",
+    "italian": "it",
+    "german": "de",
+    "hindi": "hi",
+    "bollywood": "hi",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "cantonese": "cn",
+    "swedish": "sv",
+    "danish": "da",
+    "norwegian": "no",
+    "russian": "ru",
+    "portuguese": "pt",
+    "brazilian": "pt",
+    "turkish": "tr",
+    "persian": "fa",
+    "iranian": "fa",
+    "polish": "pl",
+    "dutch": "nl",
+    "thai": "th",
+    "english-language": "en",
+    "english": "en",
+}
+LANGUAGE_NAMES = {code: word.capitalize() for word, code in reversed(LANGUAGE_WORDS.items())}
+LANGUAGE_NAMES.update({"hi": "Hindi", "es": "Spanish", "pt": "Portuguese", "en": "English", "fa": "Persian"})
+
 KIDS_GENRES = ("Family", "Animation")
 KIDS_AVOID = ("Horror",)
 _KIDS_RE = re.compile(
@@ -358,6 +389,8 @@ class CatalogIndex:
     titles: dict[str, np.ndarray]
     max_year: int
     max_title_tokens: int
+    languages: np.ndarray  # per row, an index into language_codes
+    language_codes: dict[str, int]  # ISO 639-1 code -> small int
 
     @property
     def size(self) -> int:
@@ -466,6 +499,8 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
     titles: dict[str, list[int]] = defaultdict(list)
     display_names: dict[str, str] = {}
     max_title_tokens = 1
+    languages: list[int] = []
+    language_codes: dict[str, int] = {}
 
     # Names repeat across thousands of movies: normalise each distinct one once.
     name_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -502,12 +537,26 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
         "writer",
         "cast",
         "keywords",
+        "original_language",
     )
     queryset = Movie.objects.order_by("pk").values_list(*columns)
-    for row, (pk, tmdb_id, title, released, is_adult, pop, avg, votes, director, writer, cast_list, kws) in enumerate(
-        queryset.iterator(chunk_size=2000)
-    ):
+    for row, (
+        pk,
+        tmdb_id,
+        title,
+        released,
+        is_adult,
+        pop,
+        avg,
+        votes,
+        director,
+        writer,
+        cast_list,
+        kws,
+        lang,
+    ) in enumerate(queryset.iterator(chunk_size=2000)):
         pks.append(pk)
+        languages.append(language_codes.setdefault((lang or "").lower(), len(language_codes)))
         tmdb_ids.append(tmdb_id)
         years.append(released.year if released else 0)
         adult.append(bool(is_adult))
@@ -572,6 +621,8 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
         titles=_as_arrays(titles),
         max_year=int(year_array.max()) if n and year_array.max() > 0 else 2025,
         max_title_tokens=max_title_tokens,
+        languages=np.asarray(languages, dtype=np.int16),
+        language_codes=language_codes,
     )
 
 
@@ -583,6 +634,7 @@ class Intent:
     genres: list[str] = field(default_factory=list)
     soft_genres: list[str] = field(default_factory=list)
     subgenres: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes
     moods: list[Mood] = field(default_factory=list)
     people: list[str] = field(default_factory=list)  # normalized name keys
     year_from: int | None = None
@@ -756,6 +808,11 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
                 if name not in intent.soft_genres and name not in intent.exclude_genres:
                     intent.soft_genres.append(name)
         text = _blank(text, start, end)
+    for phrase, start, end in _find_phrases(text, LANGUAGE_WORDS):
+        code = LANGUAGE_WORDS[phrase]
+        if code not in intent.languages:
+            intent.languages.append(code)
+        text = _blank(text, start, end)
     # Genre names the catalog has beyond the built-in phrases (any language the mirror was synced in).
     for phrase, start, end in _find_phrases(text, [normalize_text(n) for n in index.genre_names]):
         col = index.genre_column(phrase)
@@ -798,6 +855,7 @@ W_TITLE_TOKEN = 2.0
 W_OTHER_TOKEN = 1.2
 W_LIKE = 4.0
 W_SOFT_GENRE = 1.5
+W_LANGUAGE = 3.0
 W_SUBGENRE = 3.0
 W_PRIOR = 1.0
 W_PROFILE = 1.0
@@ -892,6 +950,9 @@ def rank_catalog(
         avoid = [c for c in index.genre_columns(mood.avoid) if c not in requested_cols]
         if avoid:
             score -= W_MOOD_AVOID * index.genres[:, avoid].any(axis=1)
+    for code in intent.languages:
+        if code in index.language_codes:
+            score += W_LANGUAGE * (index.languages == index.language_codes[code])
     for col in index.genre_columns(g for g in intent.soft_genres if g not in intent.genres):
         score += W_SOFT_GENRE * index.genres[:, col]
     for phrase in intent.subgenres:
@@ -970,6 +1031,10 @@ def _reasons(index: CatalogIndex, intent: Intent, profile: Profile | None, row: 
             parts.append(f"written by {name}")
     if matched:
         parts.append(", ".join(matched))
+    codes = {value: key for key, value in index.language_codes.items()}
+    language = codes.get(int(index.languages[row]), "")
+    if language in intent.languages:
+        parts.append(f"in {LANGUAGE_NAMES.get(language, language)}")
     year = int(index.years[row])
     if (intent.year_from is not None or intent.year_to is not None) and year:
         parts.append(f"from {year}")
@@ -1134,6 +1199,7 @@ def _interpretation(index: CatalogIndex, intent: Intent) -> dict[str, Any]:
         "year_from": intent.year_from,
         "year_to": intent.year_to,
         "audience": "family" if intent.kids else None,
+        "languages": intent.languages,
         "exclude_genres": intent.exclude_genres,
         "like_titles": [],
         "keywords": intent.subgenres + intent.keywords,

@@ -49,6 +49,9 @@ class NlInterpretationSerializer(serializers.Serializer):
     year_from = serializers.IntegerField(allow_null=True)
     year_to = serializers.IntegerField(allow_null=True)
     audience = serializers.ChoiceField(choices=["family"], allow_null=True)
+    languages = serializers.ListField(
+        child=serializers.CharField(), help_text="Original languages asked for (ISO 639-1), e.g. `fr`."
+    )
     exclude_genres = serializers.ListField(child=serializers.CharField())
     like_titles = serializers.ListField(child=serializers.CharField(), help_text="Titles named after “like”.")
     keywords = serializers.ListField(child=serializers.CharField(), help_text="Other words matched in the catalog.")
@@ -138,6 +141,7 @@ class NlRecommendApi(APIView):
                         "year_from": 1990,
                         "year_to": 1999,
                         "audience": None,
+                        "languages": [],
                         "exclude_genres": [],
                         "like_titles": [],
                         "keywords": [],
@@ -162,6 +166,7 @@ class NlRecommendApi(APIView):
                         "year_from": 1990,
                         "year_to": 1999,
                         "audience": None,
+                        "languages": [],
                         "exclude_genres": [],
                         "like_titles": [],
                         "keywords": [],

@@ -161,3 +161,8 @@ def test_llm_answers_of_the_wrong_shape_are_refused(content):
 )
 def test_audience(index, query, kids):
     assert nl.parse_query(query, index).kids is kids
+
+
+def test_languages(index):
+    assert nl.parse_query("a french or Korean film", index).languages == ["fr", "ko"]
+    assert nl.parse_query("bollywood", index).languages == ["hi"]
