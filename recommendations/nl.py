@@ -768,13 +768,15 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
     for match in _LIKE_RE.finditer(text):
         words = _tokens(match.group(1))
         for length in range(min(len(words), index.max_title_tokens), 0, -1):
-            rows = index.titles.get(" ".join(words[:length]))
-            if rows is not None and (length > 1 or len(words[0]) > 3):
+            phrase = " ".join(words[:length])
+            rows = index.titles.get(phrase)
+            # "I like horror" asks for horror, not for a film titled "Horror".
+            vocabulary = phrase in GENRE_PHRASES or phrase in MOOD_PHRASES or phrase in KEEP_AS_KEYWORD
+            if rows is not None and not vocabulary and (length > 1 or len(words[0]) > 3):
                 intent.like_rows.extend(int(r) for r in rows[:3])
-                consumed = " ".join(words[:length])
-                pos = text.find(consumed, match.start(1))
+                pos = text.find(phrase, match.start(1))
                 if pos >= 0:
-                    text = _blank(text, pos, pos + len(consumed))
+                    text = _blank(text, pos, pos + len(phrase))
                 break
 
     text = _NOT_KIDS_RE.sub(lambda m: " " * len(m.group(0)), text)

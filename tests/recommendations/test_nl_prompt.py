@@ -12,6 +12,7 @@ from recommendations.prompts import (
     build_nl_messages,
     sanitize_user_text,
 )
+from tests.factories import MovieFactory
 from tests.recommendations.test_nl_local import build_catalog
 
 
@@ -166,3 +167,11 @@ def test_audience(index, query, kids):
 def test_languages(index):
     assert nl.parse_query("a french or Korean film", index).languages == ["fr", "ko"]
     assert nl.parse_query("bollywood", index).languages == ["hi"]
+
+
+def test_liking_a_genre_is_not_naming_a_title(db):
+    build_catalog()
+    MovieFactory(title="Horror", popularity=1)
+    index = nl.get_catalog_index()
+    intent = nl.parse_query("I like horror", index)
+    assert intent.like_rows == [] and intent.genres == ["Horror"]
