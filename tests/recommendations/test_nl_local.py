@@ -497,3 +497,29 @@ def test_a_large_catalog_is_reindexed_in_the_background_while_the_previous_index
         thread.join(5)
     assert nl.get_catalog_index("v2").version == "v2"
     assert builds == ["v2"]
+
+
+def test_the_engine_taste_scores_lean_the_ranking_when_the_engine_offers_them(catalog, monkeypatch):
+    from recommendations import services
+
+    user = UserFactory()
+    asked = []
+
+    def taste(*, user, tmdb_ids):
+        asked.append(len(tmdb_ids))
+        return {tmdb_id: (1.0 if tmdb_id == catalog["Arrival"].tmdb_id else 0.0) for tmdb_id in tmdb_ids}
+
+    monkeypatch.setattr(services, "user_taste_scores", taste, raising=False)
+    assert ask("science fiction", 3, user=user).results[0].movie.title == "Arrival"
+    assert ask("science fiction", 3).results[0].movie.title != "Arrival"
+    assert asked and max(asked) <= nl.PROFILE_POOL
+
+
+def test_a_failing_engine_falls_back_to_the_local_profile(catalog, monkeypatch):
+    from recommendations import services
+
+    def broken(**kwargs):
+        raise RuntimeError("index not built")
+
+    monkeypatch.setattr(services, "user_taste_scores", broken, raising=False)
+    assert len(ask("science fiction", 3, user=UserFactory()).results) == 3
