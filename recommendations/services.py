@@ -114,7 +114,17 @@ def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | N
 
 
 def _publish(row: RecommendationIndex) -> None:
-    cache.set(CURRENT_KEY, {"version": row.version, "catalog_version": row.catalog_version}, None)
+    _remember({"version": row.version, "catalog_version": row.catalog_version})
+
+
+def _remember(info: dict) -> None:
+    # Short-lived, so every process (each with its own local-memory cache when there is no Redis) re-reads the
+    # newest row soon after another process built one.
+    cache.set(CURRENT_KEY, info, settings.RECOMMENDATIONS_CATALOG_CHECK_SECONDS)
+
+
+def _newest() -> dict | None:
+    return RecommendationIndex.objects.values("version", "catalog_version").first()
 
 
 def _build_from_database() -> tuple[EngineIndex, int]:
@@ -181,17 +191,20 @@ def current_index() -> EngineIndex:
     """The shared index, loaded into this process once per version; built when missing, refreshed when stale."""
     info = cache.get(CURRENT_KEY)
     if info is None:
-        row = RecommendationIndex.objects.values("version", "catalog_version").first()
-        if row is not None:
-            info = row
-            cache.set(CURRENT_KEY, info, None)
+        info = _newest()
+        if info is not None:
+            _remember(info)
     if info is None:
         info = _build_or_wait()
     elif info["catalog_version"] != catalog_version():
-        # Stale: rebuild (a worker, or in-process when Celery is eager) and serve the previous index meanwhile.
-        from recommendations.tasks import rebuild_recommendation_index
+        newest = _newest()  # another process may have rebuilt it already
+        if newest is not None and newest["catalog_version"] == catalog_version():
+            info = newest
+            _remember(info)
+        elif cache.get(LOCK_KEY) is None:
+            # Stale: rebuild (a worker, or in-process when Celery is eager); serve the previous index meanwhile.
+            from recommendations.tasks import rebuild_recommendation_index
 
-        if cache.get(LOCK_KEY) is None:
             rebuild_recommendation_index.delay(force=False)
             info = cache.get(CURRENT_KEY) or info
     return _load(info["version"])

@@ -79,3 +79,14 @@ class TestIndex:
 
         assert index.size == 0
         assert api_client.get("/api/movies/1/similar/").status_code == 404
+
+    def test_a_process_with_an_old_pointer_takes_the_newer_build_instead_of_rebuilding(self, api_client, catalog):
+        similar_ids(api_client, 603)
+        old_pointer = cache.get(services.CURRENT_KEY)
+        MovieFactory(tmdb_id=606, title="The Matrix Resurrections", director="Lana Wachowski", keywords=["simulation"])
+        services.recommendation_index_build()  # another process rebuilt after the catalog change
+        cache.set(services.CURRENT_KEY, old_pointer)  # this process still points at the old build
+        cache.delete(services.CATALOG_KEY)
+
+        assert 606 in similar_ids(api_client, 603)
+        assert RecommendationIndex.objects.count() == 2
