@@ -291,3 +291,16 @@ def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, loc
 
     local_tier.catalog_changed()  # what every sync calls
     assert _ids(api_client.get("/api/movies/")) == [2, 1]
+
+
+@pytest.mark.parametrize("query", ["genre=%C2%B2", "genre=99999999999", "limit=%C2%B2", "page=-1", "genre=1.5"])
+def test_odd_numbers_are_a_400_or_an_answer_never_a_500(api_client, catalog, query):
+    response = api_client.get(f"/api/movies/?{query}")
+
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert response.json()["code"] == "invalid"
+
+
+def test_equivalent_parameters_share_the_answer(api_client, catalog):
+    assert _ids(api_client.get("/api/movies/?limit=2&page=1")) == _ids(api_client.get("/api/movies/?limit=02"))
