@@ -11,12 +11,18 @@ import logging
 from celery import shared_task
 
 from movies import services
-from movies.tmdb import TmdbClient, TmdbError, tmdb_configured
+from movies.tmdb import TmdbClient, TmdbRateLimited, TmdbUnavailable, tmdb_configured
 
 logger = logging.getLogger(__name__)
 
-RETRY = {"autoretry_for": (TmdbError,), "retry_backoff": 60, "retry_backoff_max": 1800, "retry_jitter": True}
-RETRY["max_retries"] = 3
+# Only failures a retry can help (a bad key or an unknown id would fail the same way again).
+RETRY = {
+    "autoretry_for": (TmdbRateLimited, TmdbUnavailable),
+    "retry_backoff": 60,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
 
 
 def _client() -> TmdbClient | None:
