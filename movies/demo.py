@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from movies.models import Genre, Movie
+from movies.services import catalog_bulk_changed
 
 logger = logging.getLogger(__name__)
 
@@ -173,11 +174,8 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
 
 
 def after_catalog_change() -> None:
-    """The one call point after the catalog changed in bulk (the demo load).
-
-    To be wired to the recommendation index rebuild; for now it only logs.
-    """
-    logger.info("catalog changed: recommendation index rebuild not wired yet")
+    """The one call point after the demo load changed the catalog: cached lists go, the index is rebuilt."""
+    catalog_bulk_changed()
 
 
 def _text_defaults(values: dict[str, Any]) -> dict[str, Any]:

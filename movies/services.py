@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 from movie_backend.errors import ServiceUnavailable
 from movies import cache as movie_cache
 from movies.models import Genre, Movie, MovieListEntry, TmdbState
+from movies.signals import catalog_changed
 from movies.tmdb import (
     MAX_PAGE,
     TmdbClient,
@@ -301,6 +302,12 @@ def movie_get_or_fetch(*, tmdb_id: int) -> Movie:
     return movie_details_get(tmdb_id=tmdb_id)[0]
 
 
+def catalog_bulk_changed() -> None:
+    """After a bulk write: drop cached list pages and tell listeners (the recommendation index) once it commits."""
+    movie_cache.catalog_changed()
+    transaction.on_commit(lambda: catalog_changed.send(sender=Movie))
+
+
 def movies_refresh_stale_details(*, client: TmdbClient, limit: int = 200) -> int:
     """Re-fetch details of the movies whose details are oldest (never-fetched first). Returns how many."""
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.TMDB_DETAILS_MAX_AGE)
@@ -323,6 +330,8 @@ def movies_refresh_stale_details(*, client: TmdbClient, limit: int = 200) -> int
         except TmdbNotFound:
             # Gone from TMDb (or a demo row TMDb does not know): stamp it so we do not ask every run.
             Movie.objects.filter(tmdb_id=tmdb_id).update(details_synced_at=timezone.now())
+    if refreshed:
+        catalog_bulk_changed()
     return refreshed
 
 
@@ -348,6 +357,8 @@ def movies_sync_changes(*, client: TmdbClient, max_pages: int = 50) -> int:
         except TmdbNotFound:
             continue
     TmdbState.objects.update_or_create(key="changes", defaults={"value": {"through": today.isoformat()}})
+    if refreshed:
+        catalog_bulk_changed()
     return refreshed
 
 
@@ -420,6 +431,7 @@ def tmdb_sync(
             if index % 20 == 0 or index == len(ids):
                 report("details", f"{index}/{len(ids)}")
     summary.movies_total = Movie.objects.count()
+    catalog_bulk_changed()
     return summary
 
 

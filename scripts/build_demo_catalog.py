@@ -39,7 +39,7 @@ ATTRIBUTION = (
     "Film data: Wikidata contributors, CC0, via the bokeh-sampledata package; "
     "TMDb ids mapped via the MovieLens links file (GroupLens)"
 )
-MAX_CAST = 30  # the source lists cast alphabetically, so this keeps the first 30 names A-Z, not the top-billed
+MAX_CAST = 150  # the source lists cast alphabetically, not by billing, so keep every name (at most 124 seen)
 MAX_TEXT = 255  # Movie.director / Movie.writer column width
 
 # TMDb's 19 movie genres with their real TMDb ids (GET /genre/movie/list).

@@ -25,6 +25,7 @@ class GenreFactory(factory.django.DjangoModelFactory):
 class MovieFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Movie
+        skip_postgeneration_save = True
 
     tmdb_id = factory.Sequence(lambda n: 100_000 + n)
     title = factory.Sequence(lambda n: f"Movie {n}")
