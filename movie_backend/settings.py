@@ -282,8 +282,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "movie_backend.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "movie_backend.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "movie_backend.throttling.AnonThrottle",
+        "movie_backend.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         **DEFAULT_THROTTLE_RATES,

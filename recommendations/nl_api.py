@@ -6,9 +6,9 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from movie_backend.throttling import ScopedThrottle
 from movies.serializers import MovieSummarySerializer
 from recommendations import nl
 
@@ -103,7 +103,7 @@ class NlRecommendApi(APIView):
     """Natural-language recommendations grounded in the catalog."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "recommend"
 
     @extend_schema(

@@ -7,10 +7,10 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from movie_backend.schema import ErrorEnvelopeSerializer
+from movie_backend.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from users import selectors, services
 from users.serializers import (
     FavoriteCreateSerializer,
@@ -41,7 +41,7 @@ class _PublicAuthApi(APIView):
 
 
 class UserRegisterApi(_PublicAuthApi):
-    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_classes = [AnonThrottle, ScopedThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -63,7 +63,7 @@ class UserRegisterApi(_PublicAuthApi):
 
 
 class UserLoginApi(_PublicAuthApi):
-    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_classes = [AnonThrottle, ScopedThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -149,7 +149,7 @@ class UserMeApi(APIView):
 
 
 class UserPasswordChangeApi(APIView):
-    throttle_classes = [UserRateThrottle, ScopedRateThrottle]
+    throttle_classes = [UserThrottle, ScopedThrottle]
     throttle_scope = "login"
 
     @extend_schema(

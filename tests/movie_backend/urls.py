@@ -5,9 +5,9 @@ from django.http import Http404
 from django.urls import include, path
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from movie_backend.throttling import AnonThrottle
 from movies.models import Genre
 
 
@@ -57,7 +57,7 @@ class DjangoErrorsView(APIView):
         raise DjangoPermissionDenied
 
 
-class OnePerMinute(AnonRateThrottle):
+class OnePerMinute(AnonThrottle):
     rate = "1/min"
     scope = "test-one-per-minute"
 

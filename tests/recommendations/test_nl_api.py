@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 from movie_backend import usage
+from movie_backend.throttling import ScopedThrottle
 from movies.models import Movie
 from recommendations.models import RecommendationLog
 from tests.conftest import client_for
@@ -337,7 +337,7 @@ def test_500_characters_after_trimming_are_accepted(api_client, catalog, setting
 
 def test_throttled_per_ip_for_anonymous_and_per_user_when_authenticated(api_client, catalog, settings, monkeypatch):
     settings.OPENAI_API_KEY = ""
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"recommend": "2/min"})
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {"recommend": "2/min"})
     assert post(api_client).status_code == 200
     assert post(api_client).status_code == 200
     throttled = post(api_client)

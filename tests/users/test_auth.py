@@ -148,9 +148,9 @@ def test_login_ignores_a_stale_authorization_header(user):
 
 
 def test_login_is_throttled_by_the_login_scope(api_client, user, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
+    from movie_backend.throttling import ScopedThrottle
 
-    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "login", "2/min")
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "login", "2/min")
 
     assert login(api_client, user.email).status_code == 200
     assert login(api_client, user.email).status_code == 200
