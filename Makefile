@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrate worker beat bench eval fuzz clean
+.PHONY: help run test lint format migrate worker beat bench eval fuzz screenshot clean
 
 help:
 	@echo "make run     serve http://$(HOST):$(PORT) (Swagger at /api/docs/) with the bundled catalog"
@@ -61,6 +61,11 @@ bench: $(VENV)/.installed-dev
 
 eval: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py evaluate_recommendations
+
+# Swagger UI in headless chromium (apt-get install chromium): renders, lists every tag, Authorize works.
+screenshot: $(VENV)/.installed-dev
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(PY) scripts/check_swagger_ui.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -19,20 +19,32 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import (  # noqa: E402
+    backend_name,
+    drop_postgres,
+    free_port,
+    get,
+    manage,
+    postgres_url,
+    redis_url,
+    server_env,
+    start_gunicorn,
+    stop_server,
+)
 
 from tests.fakes.tmdb import FakeTmdb  # noqa: E402
 
@@ -46,90 +58,9 @@ LIST_PATH = "/api/movies/?category=popular&limit=20"
 BARE_PATH = "/api/bench/bare/"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return None
-    try:
-        import psycopg2
-
-        parts = urlsplit(url)
-        bench_db = f"{parts.path.lstrip('/') or 'movie_backend'}_bench"
-        # The maintenance database: the configured one need not exist yet.
-        conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")), connect_timeout=3)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
-            cur.execute(f'CREATE DATABASE "{bench_db}"')
-        conn.close()
-        return urlunsplit(parts._replace(path=f"/{bench_db}"))
-    except Exception as exc:
-        print(f"PostgreSQL not usable ({type(exc).__name__}); using SQLite")
-        return None
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    conn = psycopg2.connect(admin, connect_timeout=3)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-    conn.close()
-
-
-def _redis_url() -> str | None:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        return None
-    try:
-        import redis
-
-        bench_url = urlunsplit(urlsplit(url)._replace(path="/15"))
-        client = redis.Redis.from_url(bench_url, socket_connect_timeout=2)
-        client.flushdb()
-        return bench_url
-    except Exception as exc:
-        print(f"Redis not usable ({type(exc).__name__}); using the local-memory cache")
-        return None
-
-
-def _manage(env: dict[str, str], *args: str, timeout: int = 300) -> tuple[float, str]:
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return time.perf_counter() - started, result.stdout
-
-
 def _sync_seconds(output: str) -> float:
     match = re.search(r"Done in ([\d.]+)s", output)
     return float(match.group(1)) if match else float("nan")
-
-
-def _get(url: str, timeout: float = 10) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # 127.0.0.1 only
-        return response.read()
-
-
-def _wait_for(url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            _get(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not come up: {url}")
 
 
 def _wrk(url: str, duration: int = DURATION) -> dict[str, float]:
@@ -190,44 +121,26 @@ def _python_load(url: str, duration: int = DURATION) -> dict[str, float]:
 def main() -> int:
     load = _wrk if shutil.which("wrk") else _python_load
     tmp = tempfile.mkdtemp(prefix="bench-movies-")
-    database_url = _postgres_url()
-    redis_url = _redis_url()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
-        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "False",
-        "SECURE_SSL_REDIRECT": "False",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "CACHE_KEY_PREFIX": "bench",
-        # Per second: DRF keeps one timestamp per request in the window, so a huge per-minute rate would make
-        # every request unpickle tens of thousands of them.
-        "THROTTLE_RATES": "anon=1000000/s,user=1000000/s",
-        "TMDB_API_KEY": "",
-        "TMDB_RATE_LIMIT": "100000",
-        "DJANGO_SETTINGS_MODULE": "movie_backend.settings",
-    }
-    env.pop("REDIS_URL", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    backend = f"{'postgresql' if database_url else 'sqlite'}+{'redis' if redis_url else 'locmem'}"
+    database_url = postgres_url("bench")
+    redis = redis_url(15)
+    env = {**server_env(database_url=database_url, redis=redis, tmp=tmp, prefix="bench"), "TMDB_RATE_LIMIT": "100000"}
+    backend = backend_name(database_url, redis)
     print(f"backend: {backend}; load generator: {'wrk' if load is _wrk else 'python'}")
     figures: dict = {"backend": backend, "load_generator": "wrk" if load is _wrk else "python"}
     server = None
     try:
-        _manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "migrate", "--noinput", "-v0")
 
         # --- Sync throughput against the stand-in ---
         with FakeTmdb() as fake:
             fake.set_list("popular", list(range(1, LIST_MOVIES + 1)))
             fake.set_list("top_rated", list(range(1, DETAIL_MOVIES + 1)))
             sync_env = {**env, "TMDB_API_BASE_URL": fake.base_url, "TMDB_READ_ACCESS_TOKEN": fake.token}
-            _, out = _manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
+            _, out = manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
             lists_s = _sync_seconds(out)
-            _, out = _manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
+            _, out = manage(sync_env, "sync_tmdb", "--lists", "popular", "--pages", str(LIST_MOVIES // 20))
             resync_s = _sync_seconds(out)
-            _, out = _manage(sync_env, "sync_tmdb", "--lists", "top_rated", "--pages", "10", "--details")
+            _, out = manage(sync_env, "sync_tmdb", "--lists", "top_rated", "--pages", "10", "--details")
             details_s = _sync_seconds(out)
         figures["sync"] = {
             "list_movies": LIST_MOVIES,
@@ -246,39 +159,13 @@ def main() -> int:
         )
 
         # --- Cached list vs bare view under gunicorn ---
-        port = _free_port()
+        port = free_port()
         body_file = Path(tmp) / "bare_body.json"
-        server_env = {**env, "BENCH_BARE_VIEW_BODY": str(body_file)}
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "movie_backend.wsgi",
-                "--workers",
-                "2",
-                # Threads with keep-alive: sync workers close every connection, and at these rates the
-                # churn of new loopback connections (SYN retries, TIME_WAIT) would be measured instead.
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--keep-alive",
-                "10",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=server_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        server = start_gunicorn({**env, "BENCH_BARE_VIEW_BODY": str(body_file)}, port)
         base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/health/", time.monotonic() + 30)
-        body = _get(base + LIST_PATH)
+        body = get(base + LIST_PATH)
         body_file.write_bytes(body)
-        assert _get(base + BARE_PATH) == body, "the bare view must send the very same bytes"
+        assert get(base + BARE_PATH) == body, "the bare view must send the very same bytes"
         # Warm both workers (each imports the URLconf and fills its caches on its first request).
         for _ in range(2):
             load(base + LIST_PATH, duration=2)
@@ -321,13 +208,9 @@ def main() -> int:
         )
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+            stop_server(server)
         if database_url:
-            _drop_postgres(database_url)
+            drop_postgres(database_url)
         shutil.rmtree(tmp, ignore_errors=True)
 
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
