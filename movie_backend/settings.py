@@ -153,6 +153,11 @@ RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cas
 RECOMMENDATIONS_CATALOG_CHECK_SECONDS = config("RECOMMENDATIONS_CATALOG_CHECK_SECONDS", default=30, cast=int)
 RECOMMENDATIONS_BUILD_WAIT_SECONDS = config("RECOMMENDATIONS_BUILD_WAIT_SECONDS", default=60, cast=int)
 RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
+# Experiments: how long a process trusts its cached running experiment, how long a results page is cached,
+# and how many days after an impression a favorite/like/watchlist/watched/rating >= 4 counts as its outcome.
+EXPERIMENTS_CACHE_SECONDS = config("EXPERIMENTS_CACHE_SECONDS", default=30, cast=int)
+EXPERIMENTS_RESULTS_CACHE_SECONDS = config("EXPERIMENTS_RESULTS_CACHE_SECONDS", default=60, cast=int)
+EXPERIMENTS_ATTRIBUTION_DAYS = config("EXPERIMENTS_ATTRIBUTION_DAYS", default=7, cast=int)
 # How old the last good answer may be when TMDb fails and we serve it anyway (stale-if-error).
 CACHE_STALE_MAX_AGE = config("CACHE_STALE_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
 # Hot movie list pages are also kept in each process this long (seconds), and cache hit counters are

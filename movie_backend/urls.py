@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("users.urls")),
     path("api/", include("recommendations.urls")),
     path("api/", include("recommendations.nl_urls")),
+    path("api/", include("recommendations.analytics_urls")),
     # Anything else under /api/ is a 404 in the envelope, also with DEBUG on.
     re_path(r"^api/", errors.page_not_found),
 ]

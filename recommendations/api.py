@@ -8,7 +8,7 @@ from rest_framework import generics, permissions, serializers
 
 from movies.models import Movie
 from movies.serializers import MovieSummarySerializer
-from recommendations import selectors, services
+from recommendations import experiments, selectors, services
 from recommendations.models import RecommendationLog
 
 
@@ -25,6 +25,15 @@ class GenrePickSerializer(RecommendedMovieSerializer):
 
     def get_reason(self, movie: Movie) -> str:
         return services.genre_reason(movie)
+
+
+_REQUEST_ID = OpenApiParameter(
+    experiments.REQUEST_ID_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="Id of the list served (the caller's own X-Request-Id when given); recorded with the impression.",
+)
 
 
 class _RecommendationListApi(generics.ListAPIView):
@@ -46,12 +55,16 @@ class _RecommendationListApi(generics.ListAPIView):
         "nudged by popularity and rating. Never the movie itself. Each item has a `score` and a `reason` "
         '(e.g. "same director Christopher Nolan; shares Science Fiction, Thriller; keywords dream, heist").'
     ),
-    parameters=[OpenApiParameter("tmdb_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="TMDb movie id.")],
+    parameters=[
+        OpenApiParameter("tmdb_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="TMDb movie id."),
+        _REQUEST_ID,
+    ],
 )
 class SimilarMoviesApi(_RecommendationListApi):
     permission_classes = [permissions.AllowAny]
 
     def list(self, request, *args, **kwargs):
+        request_id = experiments.request_id(request)
         source, items = services.similar_movies(tmdb_id=self.kwargs["tmdb_id"], user=request.user)
         movies = self._page(items)
         for movie in movies:
@@ -62,8 +75,10 @@ class SimilarMoviesApi(_RecommendationListApi):
             algorithm="content-tfidf-v1",
             query=str(source.tmdb_id),
             movie_ids=[m.tmdb_id for m in movies],
+            request_id=request_id,
         )
-        return self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        return experiments.tag_response(response, request_id=request_id)
 
 
 @extend_schema(
@@ -80,7 +95,8 @@ class SimilarMoviesApi(_RecommendationListApi):
             OpenApiTypes.STR,
             OpenApiParameter.PATH,
             description='TMDb genre id ("878") or name, any case ("science fiction")',
-        )
+        ),
+        _REQUEST_ID,
     ],
 )
 class GenreRecommendationsApi(_RecommendationListApi):
@@ -88,6 +104,7 @@ class GenreRecommendationsApi(_RecommendationListApi):
     serializer_class = GenrePickSerializer
 
     def list(self, request, *args, **kwargs):
+        request_id = experiments.request_id(request)
         genre, queryset = services.genre_best_movies(genre=self.kwargs["genre"], user=request.user)
         movies = self.paginate_queryset(queryset)
         services.recommendation_log(
@@ -96,8 +113,10 @@ class GenreRecommendationsApi(_RecommendationListApi):
             algorithm="weighted-rating-v1",
             query=genre.name,
             movie_ids=[m.tmdb_id for m in movies],
+            request_id=request_id,
         )
-        return self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        return experiments.tag_response(response, request_id=request_id)
 
 
 @extend_schema(
@@ -108,18 +127,47 @@ class GenreRecommendationsApi(_RecommendationListApi):
         "watchlist, with dislikes and low ratings pushing away; saved preferences seed a new account; "
         "co-occurrence across users blended with content similarity; popular, well-rated movies fill the rest. "
         "Never a favorited, watched, rated, liked or disliked movie; at most two per director. Cached per user "
-        "until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds)."
+        "until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds). While an A/B experiment runs "
+        "(see the admin), the caller's variant may use other blend weights or the popularity prior alone; the "
+        "`X-Experiment` and `X-Experiment-Variant` response headers then name the experiment and variant."
     ),
+    parameters=[
+        _REQUEST_ID,
+        OpenApiParameter(
+            experiments.EXPERIMENT_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=True,
+            description="Name of the running experiment that served the list (absent when none runs).",
+        ),
+        OpenApiParameter(
+            experiments.VARIANT_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=True,
+            description='The caller\'s variant in that experiment, e.g. "control" (absent when none runs).',
+        ),
+    ],
 )
 class UserRecommendationsApi(_RecommendationListApi):
     permission_classes = [permissions.IsAuthenticated]
 
     def list(self, request, *args, **kwargs):
-        movies = self._page(services.personalized_recommendations(user=request.user))
+        request_id = experiments.request_id(request)
+        assignment = experiments.resolve(kind=RecommendationLog.Kind.PERSONALIZED, user=request.user)
+        blend = experiments.blend_for(assignment.variant) if assignment else None
+        items = services.personalized_recommendations(
+            user=request.user, blend=blend, variant_key=assignment.algorithm_label if blend else ""
+        )
+        movies = self._page(items)
         services.recommendation_log(
             user=request.user,
             kind=RecommendationLog.Kind.PERSONALIZED,
-            algorithm="hybrid-v1",
+            algorithm=assignment.algorithm_label if assignment else "hybrid-v1",
             movie_ids=[m.tmdb_id for m in movies],
+            request_id=request_id,
+            experiment_id=assignment.experiment_id if assignment else None,
+            variant=assignment.variant.name if assignment else "",
         )
-        return self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        return experiments.tag_response(response, request_id=request_id, assignment=assignment)

@@ -24,6 +24,11 @@ class RecommendationLog(models.Model):
     prompt_version = models.CharField(max_length=32, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    experiment = models.ForeignKey(
+        "Experiment", null=True, blank=True, on_delete=models.SET_NULL, related_name="impressions"
+    )
+    variant = models.CharField(max_length=64, blank=True, help_text="Experiment variant that served the list.")
+    request_id = models.CharField(max_length=64, blank=True, help_text="The request that served the list.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +36,7 @@ class RecommendationLog(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="reclog_user_created_idx"),
             models.Index(fields=["kind", "-created_at"], name="reclog_kind_created_idx"),
+            models.Index(fields=["experiment", "created_at"], name="reclog_experiment_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -59,3 +65,58 @@ class RecommendationIndex(models.Model):
 
     def __str__(self) -> str:
         return f"index {self.version[:8]} ({self.movie_count} movies)"
+
+
+class Experiment(models.Model):
+    """An A/B test over the personalized list: variants with weights, each naming an algorithm and its params.
+
+    `variants` is a list of {"name", "weight", "algorithm", "params"}; the variant named "control" (else the
+    first) is the baseline. Users are assigned by `recommendations.experiments.assign_variant` (sha256 of the
+    experiment name and the user id), so renaming an experiment reshuffles everyone: give a new test a new name.
+    It serves while `active` is on and now is within [starts_at, ends_at) (either may be empty).
+    """
+
+    class Kind(models.TextChoices):
+        PERSONALIZED = "personalized", "Personalized"
+
+    name = models.SlugField(max_length=64, unique=True, help_text="Part of the assignment hash: never reuse one.")
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSONALIZED)
+    variants = models.JSONField(
+        default=list,
+        help_text='e.g. [{"name": "control", "weight": 50, "algorithm": "hybrid", "params": {}}, '
+        '{"name": "treatment", "weight": 50, "algorithm": "hybrid", "params": {"popularity": 0.6}}]',
+    )
+    active = models.BooleanField(default=False)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from recommendations.experiments import validate_variants
+
+        validate_variants(self.variants)
+
+
+class EvaluationRun(models.Model):
+    """One run of the offline evaluation harness (`manage.py evaluate_recommendations`)."""
+
+    dataset = models.CharField(max_length=64, help_text="e.g. ml-latest-small.")
+    seed = models.IntegerField()
+    seconds = models.FloatField(default=0)
+    metrics = models.JSONField(default=dict, help_text="{algorithm: {metric: value}} on the test split.")
+    details = models.JSONField(default=dict, blank=True, help_text="Dataset sizes and chosen parameters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} seed {self.seed} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1290,7 +1290,7 @@ def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = No
     return Retrieval(index=index, intent=intent, profile=profile, ranked=kept, movies=movies, messages=messages)
 
 
-def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None) -> NlAnswer:
+def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_id: str = "") -> NlAnswer:
     """Answer a free-text request from the catalog: the LLM reranks local candidates, or the local ranking does.
 
     Never raises for an LLM problem and never returns an empty list while the caller can see any movie.
@@ -1305,7 +1305,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None) -> NlAnsw
         answer = _answer_from_cache(cached, query=query, user=user)
         if answer is not None:
             usage.count("cache.hit.nl")
-            _log(answer, user=user, prompt_tokens=None, completion_tokens=None)
+            _log(answer, user=user, prompt_tokens=None, completion_tokens=None, request_id=request_id)
             return answer
     usage.count("cache.miss.nl")
 
@@ -1361,7 +1361,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None) -> NlAnsw
     transient = source == "fallback" and reason not in ("not_configured", "no_candidates")
     ttl = TRANSIENT_FALLBACK_TTL if transient else settings.CACHE_TTL_RECOMMENDATIONS
     cache.set(key, _answer_to_cache(answer), ttl)
-    _log(answer, user=user, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    _log(answer, user=user, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, request_id=request_id)
     return answer
 
 
@@ -1422,7 +1422,9 @@ def _answer_from_cache(payload: dict[str, Any], *, query: str, user) -> NlAnswer
         return None
 
 
-def _log(answer: NlAnswer, *, user, prompt_tokens: int | None, completion_tokens: int | None) -> None:
+def _log(
+    answer: NlAnswer, *, user, prompt_tokens: int | None, completion_tokens: int | None, request_id: str = ""
+) -> None:
     try:
         RecommendationLog.objects.create(
             user=user if user is not None and user.is_authenticated else None,
@@ -1434,6 +1436,7 @@ def _log(answer: NlAnswer, *, user, prompt_tokens: int | None, completion_tokens
             prompt_version=answer.prompt_version,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            request_id=request_id,
         )
     except Exception:  # the log is for analysis; losing a row must not fail the answer
         logger.warning("recommendation log not written", exc_info=True)

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from movie_backend.throttling import ScopedThrottle
 from movies.serializers import MovieSummarySerializer
-from recommendations import nl
+from recommendations import experiments, nl
 
 
 class NlRecommendRequestSerializer(serializers.Serializer):
@@ -181,7 +181,11 @@ class NlRecommendApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = NlRecommendRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        request_id = experiments.request_id(request)
         answer = nl.nl_recommend(
-            query=serializer.validated_data["query"], limit=serializer.validated_data["limit"], user=request.user
+            query=serializer.validated_data["query"],
+            limit=serializer.validated_data["limit"],
+            user=request.user,
+            request_id=request_id,
         )
-        return Response(NlRecommendResponseSerializer(answer).data)
+        return experiments.tag_response(Response(NlRecommendResponseSerializer(answer).data), request_id=request_id)

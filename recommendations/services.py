@@ -13,6 +13,7 @@ a stale one queues a rebuild (run in-process when Celery is eager) and is served
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -32,7 +33,7 @@ from movies.services import MovieNotFound
 from recommendations import selectors
 from recommendations.engine import collaborative, content, personalized, priors, taste
 from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
-from recommendations.models import RecommendationIndex, RecommendationLog
+from recommendations.models import EvaluationRun, RecommendationIndex, RecommendationLog
 
 logger = logging.getLogger(__name__)
 
@@ -347,17 +348,24 @@ def genre_reason(movie: Movie) -> str:
 # --- personalized ---------------------------------------------------------------------------------
 
 
-def personalized_recommendations(*, user) -> list[Recommendation]:
-    """The user's hybrid list (up to RECOMMENDATIONS_LIST_SIZE), cached per user and taste_version."""
+def personalized_recommendations(
+    *, user, blend: personalized.Blend | None = None, variant_key: str = ""
+) -> list[Recommendation]:
+    """The user's hybrid list (up to RECOMMENDATIONS_LIST_SIZE), cached per user and taste_version.
+
+    An experiment variant passes its own `blend` and a `variant_key` naming it (part of the cache key).
+    """
     index = current_index()
     key = USER_KEY.format(user=user.pk, taste=user.taste_version, index=index.version)
+    if variant_key:
+        key = f"{key}:{variant_key}"
     cached = cache.get(key)
     if cached is not None:
         return [Recommendation(*item) for item in cached]
     signals = selectors.user_taste_signals(user=user)
     profile, labels = _taste(index, signals)
     ranked = personalized.rank(
-        index, profile, limit=settings.RECOMMENDATIONS_LIST_SIZE, blend=BLEND, allowed=_allowed(index, user)
+        index, profile, limit=settings.RECOMMENDATIONS_LIST_SIZE, blend=blend or BLEND, allowed=_allowed(index, user)
     )
     genre_names = _genre_names(index, ranked.reasons)
     items = [
@@ -370,8 +378,18 @@ def personalized_recommendations(*, user) -> list[Recommendation]:
     return items
 
 
-def recommendation_log(*, user, kind: str, algorithm: str, query: str = "", movie_ids: list[int]) -> None:
-    """One row per list served (a single INSERT)."""
+def recommendation_log(
+    *,
+    user,
+    kind: str,
+    algorithm: str,
+    query: str = "",
+    movie_ids: list[int],
+    request_id: str = "",
+    experiment_id: int | None = None,
+    variant: str = "",
+) -> None:
+    """One row per list served (a single INSERT); the order of `movie_ids` is the position shown."""
     RecommendationLog.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         kind=kind,
@@ -379,6 +397,9 @@ def recommendation_log(*, user, kind: str, algorithm: str, query: str = "", movi
         source="engine",
         query=query,
         movie_ids=movie_ids,
+        request_id=request_id,
+        experiment_id=experiment_id,
+        variant=variant,
     )
 
 
@@ -514,3 +535,19 @@ def attach(movies: list[Movie], items: list[Recommendation]) -> list[Movie]:
         movie.score = by_id[movie.tmdb_id].score
         movie.reason = by_id[movie.tmdb_id].reason
     return movies
+
+
+def evaluation_run_record(*, dataset: str, result: dict) -> EvaluationRun:
+    """Store one offline evaluation (`evaluation.run.evaluate`'s result) for /api/admin/model-performance/."""
+    params = result.get("params")
+    return EvaluationRun.objects.create(
+        dataset=dataset,
+        seed=int(result["seed"]),
+        seconds=float(result.get("seconds", 0.0)),
+        metrics={name: dict(values) for name, values in result["results"].items()},
+        details={
+            **result.get("dataset", {}),
+            "ease_lambda": result.get("ease_lambda"),
+            "engine_params": dataclasses.asdict(params) if dataclasses.is_dataclass(params) else params,
+        },
+    )
