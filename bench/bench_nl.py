@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from movies.genres import TMDB_GENRES  # noqa: E402
+
 SIZES = [40, 700, 7_000, 70_000]
 REPEATS = 4
 QUERIES = [
@@ -49,27 +51,6 @@ QUERIES = [
     "animated family movies from the 2000s",
     "I like science fiction with strong female leads",
 ]
-GENRES = {
-    28: "Action",
-    12: "Adventure",
-    16: "Animation",
-    35: "Comedy",
-    80: "Crime",
-    99: "Documentary",
-    18: "Drama",
-    10751: "Family",
-    14: "Fantasy",
-    36: "History",
-    27: "Horror",
-    10402: "Music",
-    9648: "Mystery",
-    10749: "Romance",
-    878: "Science Fiction",
-    10770: "TV Movie",
-    53: "Thriller",
-    10752: "War",
-    37: "Western",
-}
 WORDS = re.findall(
     r"\w+",
     "night city last dark star love war dead house road blood king queen secret lost river fire ice girl man "
@@ -161,7 +142,7 @@ def main() -> int:
         from recommendations import nl
 
         rng = random.Random(42)
-        genres = [Genre.objects.create(tmdb_id=k, name=v) for k, v in GENRES.items()]
+        genres = [Genre.objects.create(tmdb_id=k, name=v) for k, v in TMDB_GENRES.items()]
         rows = []
         have = 0
         for size in SIZES:

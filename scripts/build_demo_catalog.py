@@ -30,6 +30,10 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from movies.genres import TMDB_GENRES  # noqa: E402
+
 DEFAULT_LINKS_DIR = REPO.parent / "shared" / "data" / "ml-latest-small"
 DEFAULT_OUTPUT = REPO / "movies" / "data" / "demo_catalog.json.gz"
 
@@ -42,28 +46,6 @@ ATTRIBUTION = (
 MAX_CAST = 150  # the source lists cast alphabetically, not by billing, so keep every name (at most 124 seen)
 MAX_TEXT = 255  # Movie.director / Movie.writer column width
 
-# TMDb's 19 movie genres with their real TMDb ids (GET /genre/movie/list).
-TMDB_GENRES: dict[int, str] = {
-    28: "Action",
-    12: "Adventure",
-    16: "Animation",
-    35: "Comedy",
-    80: "Crime",
-    99: "Documentary",
-    18: "Drama",
-    10751: "Family",
-    14: "Fantasy",
-    36: "History",
-    27: "Horror",
-    10402: "Music",
-    9648: "Mystery",
-    10749: "Romance",
-    878: "Science Fiction",
-    10770: "TV Movie",
-    53: "Thriller",
-    10752: "War",
-    37: "Western",
-}
 
 # Source genre label (lower-cased) -> TMDb genre id, or None when TMDb has no matching genre.
 # movies.db uses short labels ("Sci-Fi", "Musical", ...); the Wikidata item names ("science fiction film")

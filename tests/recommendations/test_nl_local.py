@@ -12,31 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from movies.genres import TMDB_GENRES
 from movies.models import Genre, Movie
 from recommendations import nl
 from recommendations.models import RecommendationLog
 from tests.factories import FavoriteFactory, GenreFactory, InteractionFactory, MovieFactory, UserFactory
 
-GENRES = {
-    28: "Action",
-    12: "Adventure",
-    16: "Animation",
-    35: "Comedy",
-    80: "Crime",
-    99: "Documentary",
-    18: "Drama",
-    10751: "Family",
-    14: "Fantasy",
-    36: "History",
-    27: "Horror",
-    10402: "Music",
-    9648: "Mystery",
-    10749: "Romance",
-    878: "Science Fiction",
-    53: "Thriller",
-    10752: "War",
-    37: "Western",
-}
 SF, ACTION, ADV, ANIM, COMEDY, CRIME, DRAMA, FAMILY = 878, 28, 12, 16, 35, 80, 18, 10751
 FANTASY, HISTORY, HORROR, MYSTERY, ROMANCE, THRILLER, WAR, WESTERN = 14, 36, 27, 9648, 10749, 53, 10752, 37
 
@@ -250,7 +231,7 @@ LANGUAGE_OF = {"Amélie": "fr", "The Intouchables": "fr", "La Haine": "fr", "Par
 
 def build_catalog(extra: int = 0) -> dict[str, Movie]:
     """The hand-made catalog (+ `extra` filler dramas from 1960-2019) and one adult title; {title: movie}."""
-    genres = {tmdb_id: GenreFactory(tmdb_id=tmdb_id, name=name) for tmdb_id, name in GENRES.items()}
+    genres = {tmdb_id: GenreFactory(tmdb_id=tmdb_id, name=name) for tmdb_id, name in TMDB_GENRES.items()}
     genres[10402] = GenreFactory(tmdb_id=10402, name="Music")
     movies = {}
     for n, (title, year, genre_ids, director, cast, keywords, popularity, vote) in enumerate(CATALOG):
