@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
@@ -327,6 +328,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+# A browser client may send its stable client id and a request id, and read which experiment variant served it.
+CORS_ALLOW_HEADERS = (*default_headers, "x-client-id", "x-request-id")
+CORS_EXPOSE_HEADERS = ["X-Request-Id", "X-Experiment", "X-Experiment-Variant"]
 
 # --- External services ----------------------------------------------------------------------------
 
