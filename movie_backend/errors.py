@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -113,6 +114,9 @@ def permission_denied(request, exception=None):
     )
 
 
+# Also the catch-all for unknown /api/ paths: a token-authenticated DELETE or POST there is a 404 in the
+# envelope, not Django's HTML CSRF page (the API uses no cookies).
+@csrf_exempt
 def page_not_found(request, exception=None):
     return JsonResponse(error_body(code="not_found", message="Not found."), status=404)
 

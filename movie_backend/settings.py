@@ -104,8 +104,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": config("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
-            # SQLite serialises writers; wait for the lock instead of failing at once.
-            "OPTIONS": {"timeout": 20},
+            # SQLite serialises writers; wait for the lock instead of failing at once. IMMEDIATE takes the
+            # write lock when a transaction begins, so two processes writing at once wait in turn instead
+            # of one failing with "database is locked" when its read lock cannot be upgraded.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 

@@ -189,7 +189,12 @@ def _read_through_miss(key: str, entry: dict | None, producer: Callable[[], T], 
         failed = cache.get(failure_key)
         if failed is not None:
             return _stale_or_unavailable(entry, retry_after=failed)
-        if cache.add(lock_key, 1, timeout=LOCK_TIMEOUT):
+        locked = cache.add(lock_key, 1, timeout=LOCK_TIMEOUT)
+        if locked is None:
+            # django-redis answers None, not False, when Redis is down: no one can hold the lock, so
+            # waiting for it would only end in a 503; produce the value from the database or TMDb.
+            return _produce(key, failure_key, entry, producer, ttl=ttl)
+        if locked:
             try:
                 # Another caller may have produced it between our read and our lock: check again.
                 current = cache.get(key)

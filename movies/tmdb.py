@@ -220,6 +220,8 @@ class CircuitBreaker:
         except ValueError:  # expired between add and incr
             cache.set(self.failures_key, 1, timeout=self.cooldown * 10)
             failures = 1
+        if failures is None:  # django-redis with Redis down: no shared count, so the breaker stays closed
+            return
         if failures >= self.threshold:
             cache.set(self.open_key, time.time() + self.cooldown, timeout=self.cooldown)
             # Half-open after the cool-down: the next failure alone opens it again.

@@ -77,7 +77,8 @@ def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | N
     Holds a cache lock so two processes never build at once; returns None when another build is running.
     With force=False, does nothing (returns the current row) when the current index matches the catalog.
     """
-    if not cache.add(LOCK_KEY, "1", settings.RECOMMENDATIONS_BUILD_LOCK_SECONDS):
+    # django-redis answers None, not False, when Redis is down: no one can hold the lock then, so build.
+    if cache.add(LOCK_KEY, "1", settings.RECOMMENDATIONS_BUILD_LOCK_SECONDS) is False:
         return None
     try:
         version = catalog_version(fresh=True)

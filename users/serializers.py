@@ -69,7 +69,7 @@ class UserProfileSerializer(serializers.ModelSerializer):
 
 
 class FavoriteCreateSerializer(serializers.Serializer):
-    tmdb_id = serializers.IntegerField(min_value=1, help_text="TMDb movie id.")
+    tmdb_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="TMDb movie id.")
 
 
 class FavoriteSerializer(serializers.ModelSerializer):
@@ -85,7 +85,7 @@ class FavoriteSerializer(serializers.ModelSerializer):
 
 
 class InteractionCreateSerializer(serializers.Serializer):
-    tmdb_id = serializers.IntegerField(min_value=1, help_text="TMDb movie id.")
+    tmdb_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="TMDb movie id.")
     type = serializers.ChoiceField(choices=Interaction.Type.choices)
     rating = serializers.DecimalField(
         max_digits=2,
@@ -123,7 +123,7 @@ class InteractionListParams(serializers.Serializer):
 
 class PreferenceSerializer(serializers.ModelSerializer):
     genres = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         max_length=LIST_MAX,
         help_text="TMDb genre ids (see GET /api/genres/).",
     )
@@ -133,7 +133,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
         help_text="Names of directors, actors or writers.",
     )
     movies = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         max_length=LIST_MAX,
         help_text="TMDb movie ids.",
     )
