@@ -1,8 +1,8 @@
 """`make fuzz`: schemathesis against the live OpenAPI schema of a throwaway server, every operation, with a JWT.
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh SQLite file with the demo catalog, local-memory cache,
-no TMDb and no LLM, throttles out of the way; registers a user, logs in, and runs
-`schemathesis run /api/schema/` with `Authorization: Bearer <access>` on every request. Checks: no 5xx, status
+no TMDb and no LLM, throttles out of the way; registers a user (made staff, so the admin operations are reached),
+logs in, and runs `schemathesis run /api/schema/` with `Authorization: Bearer <access>` on every request. Checks: no 5xx, status
 codes, content types and bodies the schema documents. Bounded by examples per operation and a time budget;
 stops its server whatever happens; exits with schemathesis's code (non-zero on any failure).
 
@@ -111,6 +111,9 @@ def main(extra: list[str]) -> int:
         try:
             wait_ready(f"{base}/health/", server)
             post_json(f"{base}/api/auth/register/", {"email": EMAIL, "password": PASSWORD, "name": "Fuzzer"})
+            # Staff, so the admin operations are fuzzed past their 403 too.
+            grant = f"from users.models import User; User.objects.filter(email={EMAIL!r}).update(is_staff=True)"
+            subprocess.run([*manage, "shell", "-c", grant], cwd=ROOT, env=env, check=True)
             access = post_json(f"{base}/api/auth/login/", {"email": EMAIL, "password": PASSWORD})["access"]
             command = [
                 str(VENV_BIN / "schemathesis"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -84,6 +85,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # A dropped or refused database connection (a restart, a failover, a busy SQLite file) is worth a
+        # retry: a 503 with Retry-After, not a 500. The next request reconnects (CONN_HEALTH_CHECKS).
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).strip().splitlines()[:1])
+        exc = ServiceUnavailable("The database is unavailable. Try again shortly.", "database_unavailable", 5)
 
     if isinstance(exc, exceptions.Throttled):
         view = context.get("view")
