@@ -2,9 +2,9 @@
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh SQLite file with the demo catalog, local-memory cache,
 no TMDb and no LLM, throttles out of the way; registers a user (made staff, so the admin operations are reached),
-logs in, and runs `schemathesis run /api/schema/` with `Authorization: Bearer <access>` on every request. Checks: no 5xx, status
-codes, content types and bodies the schema documents. Bounded by examples per operation and a time budget;
-stops its server whatever happens; exits with schemathesis's code (non-zero on any failure).
+logs in, and runs `schemathesis run /api/schema/` with `Authorization: Bearer <access>` on every request.
+Checks: no 5xx, status codes, content types and bodies the schema documents. Bounded by examples per operation
+and a time budget; stops its server whatever happens; exits with schemathesis's code (non-zero on any failure).
 
 The fuzzer's access token stays valid for the whole run: logout and password change blacklist refresh tokens,
 never access tokens, and the fuzzer knows neither the refresh token nor the password, so those operations are
