@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from recommendations.engine.collaborative import sparse_top_k_rows
 
@@ -60,6 +58,10 @@ def _identity(tokens):
 
 
 def _field_matrix(name: str, docs: Sequence[MovieDoc]) -> sp.csr_matrix | None:
+    # scikit-learn is imported here, not at module level: only index builds need it, and importing it costs
+    # every process (web workers, manage.py commands) about a second at start-up.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     n = len(docs)
     if name == "title":
         vec = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", sublinear_tf=True, dtype=np.float32)
@@ -97,6 +99,8 @@ def build_features(docs: Sequence[MovieDoc], weights: dict[str, float] | None = 
             blocks.append(matrix * np.float32(weight))
     if not blocks:
         return sp.csr_matrix((len(docs), 1), dtype=np.float32)
+    from sklearn.preprocessing import normalize
+
     return normalize(sp.hstack(blocks, format="csr", dtype=np.float32), norm="l2", axis=1, copy=False)
 
 
