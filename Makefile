@@ -15,6 +15,7 @@ help:
 	@echo "make lint    ruff check and format check"
 	@echo "make worker  Celery worker (needs REDIS_URL); make beat: the scheduler"
 	@echo "make bench   benchmarks (bench/); make eval: offline recommendation quality"
+	@echo "make fuzz    schemathesis against a throwaway server (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME bound it)"
 
 # The venv is rebuilt only when a requirements file changes; a second run starts fast.
 $(VENV)/.installed: requirements.txt
@@ -58,6 +59,10 @@ beat: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
+
+# schemathesis on every operation of /api/schema/ with a JWT, against its own gunicorn on 127.0.0.1.
+fuzz: $(VENV)/.installed-dev
+	$(PY) bench/fuzz.py
 
 eval: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py evaluate_recommendations

@@ -139,7 +139,12 @@ def main(extra: list[str]) -> int:
             ]
             shown = [c if not c.startswith("Authorization") else "Authorization: Bearer …" for c in command]
             print(f"fuzz: {' '.join(shown)}")
-            result = subprocess.run(command, cwd=tmp, env=env)  # its .schemathesis/ cache goes with the tmp dir
+            # --max-time bounds the phases; this bounds everything else (a hung request, a slow shrink).
+            try:
+                result = subprocess.run(command, cwd=tmp, env=env, timeout=float(max_time) + 300)
+            except subprocess.TimeoutExpired:
+                print("fuzz: schemathesis overran its time budget by 5 minutes; stopped")
+                return 2  # its .schemathesis/ cache goes with the tmp dir
             log = (Path(tmp) / "server.log").read_text(errors="replace")
             (ROOT / "bench" / "results").mkdir(exist_ok=True)
             (ROOT / "bench" / "results" / "fuzz-server.log").write_text(log)

@@ -27,6 +27,7 @@ from movies.tmdb import (
     TmdbError,
     TmdbNotConfigured,
     TmdbNotFound,
+    TmdbUnavailable,
     tmdb_configured,
 )
 
@@ -163,8 +164,8 @@ def movies_upsert_from_tmdb(*, items: list[dict], details: bool = False) -> dict
 
 def movie_upsert_from_tmdb(*, data: dict, details: bool = False) -> Movie:
     pks = movies_upsert_from_tmdb(items=[data], details=details)
-    if not pks:
-        raise ValueError("TMDb movie data without an id or title")
+    if not pks:  # garbage from upstream is an upstream failure (a 503), not our crash
+        raise TmdbUnavailable("TMDb answered movie data without an id or title.")
     return Movie.objects.get(pk=next(iter(pks.values())))
 
 
@@ -463,9 +464,12 @@ class TmdbResults:
 
             def produce() -> dict:
                 body = self.fetch(page)
-                items = [r for r in body.get("results") or [] if isinstance(r, dict) and isinstance(r.get("id"), int)]
+                if not isinstance(body.get("results"), list):  # garbage is not an empty answer
+                    raise TmdbUnavailable(f"TMDb {self.family} answered without a results list.")
+                items = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
                 movies_upsert_from_tmdb(items=items)
-                total = int(body.get("total_results") or len(items))
+                total = body.get("total_results")
+                total = total if isinstance(total, int) and total > 0 else len(items)
                 return {"ids": [r["id"] for r in items], "total": min(total, MAX_PAGE * TMDB_PAGE_SIZE)}
 
             key = movie_cache.make_key(self.family, *self.key_parts, page)
