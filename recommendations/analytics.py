@@ -196,7 +196,8 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any]:
     control = control_name(names)
     catalog = Movie.objects.aggregate(n=Count("id"), popularity=Sum("popularity"))
     served = {int(t) for imp in impressions for t in imp.movie_ids}
-    popularity = dict(Movie.objects.filter(tmdb_id__in=served).values_list("tmdb_id", "popularity"))
+    movies = Movie.objects.all() if len(served) > 5000 else Movie.objects.filter(tmdb_id__in=served)  # IN-list cap
+    popularity = dict(movies.values_list("tmdb_id", "popularity"))
     novelty_of = _novelty_table(popularity, catalog["popularity"] or 0.0)
 
     variants: dict[str, dict[str, Any]] = {}
@@ -319,14 +320,21 @@ def taste_analytics(*, user: User | None, period: str = "month", periods: int = 
             .values_list("movie_id", "n")
         )
     )
+    # The liked movies as a subquery, not an IN list (site-wide it may be tens of thousands of ids).
+    liked = Q(movie_id__in=favorites.values("movie_id")) | Q(
+        movie_id__in=interactions.filter(POSITIVE_INTERACTIONS).values("movie_id")
+    )
     genres: Counter[tuple[int, str]] = Counter()
-    for movie_id, genre_id, name in Movie.genres.through.objects.filter(movie_id__in=list(weight)).values_list(
+    for movie_id, genre_id, name in Movie.genres.through.objects.filter(liked).values_list(
         "movie_id", "genre__tmdb_id", "genre__name"
     ):
         genres[(genre_id, name)] += weight[movie_id]
     directors: Counter[str] = Counter()
     cast: Counter[str] = Counter()
-    for movie_id, director, names in Movie.objects.filter(pk__in=list(weight)).values_list("pk", "director", "cast"):
+    liked_movies = Q(pk__in=favorites.values("movie_id")) | Q(
+        pk__in=interactions.filter(POSITIVE_INTERACTIONS).values("movie_id")
+    )
+    for movie_id, director, names in Movie.objects.filter(liked_movies).values_list("pk", "director", "cast"):
         for person in content.split_names(director or ""):
             directors[person] += weight[movie_id]
         for person in names or []:
