@@ -295,3 +295,30 @@ class TestModelPerformance:
 
     def test_no_run_yet(self, staff):
         assert client_for(staff).get("/api/admin/model-performance/").json()["offline"] is None
+
+
+@pytest.mark.django_db
+def test_the_natural_language_list_records_the_request_id(api_client, catalog):
+    response = api_client.post(
+        "/api/recommend/", {"query": "science fiction", "limit": 3}, format="json", HTTP_X_REQUEST_ID="nl-1"
+    )
+
+    assert response.status_code == 200
+    assert response["X-Request-Id"] == "nl-1"
+    log = RecommendationLog.objects.get()
+    assert (log.kind, log.request_id) == ("natural_language", "nl-1")
+    assert log.movie_ids == [m["tmdb_id"] for m in response.json()["results"]]
+
+
+@pytest.mark.django_db
+def test_an_experiment_outside_its_dates_does_not_serve(catalog):
+    experiment = make_experiment()
+    experiment.starts_at = at(days=-1)  # tomorrow
+    experiment.save()
+
+    assert "X-Experiment" not in client_for(UserFactory()).get("/api/users/me/recommendations/")
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_the_integer_range_is_a_404(staff):
+    assert client_for(staff).get("/api/admin/experiments/99999999999999999999/").status_code == 404
