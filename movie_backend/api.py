@@ -47,7 +47,13 @@ class UsageApi(APIView):
             "`cache.miss.<family>`, `llm.call.<outcome>`, `llm.tokens.prompt|completion`, "
             "`llm.fallback.<reason>`, `throttle.<view>`. Staff only."
         ),
-        parameters=[OpenApiParameter("days", int, description="Days of history, 1 to 31 (default 7).")],
+        parameters=[
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": 31},
+                description="Days of history, 1 to 31 (default 7).",
+            )
+        ],
         responses={
             200: inline_serializer(
                 "Usage",

@@ -27,6 +27,17 @@ class PageLimitPagination(PageNumberPagination):
     def get_page_number(self, request, paginator) -> int:
         return self.validated_params(request)["page"]
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        # The bounds the API enforces, in the schema too: `page` from 1, `limit` 1 to 100.
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
     @staticmethod
     def validated_params(request) -> dict[str, int]:
         params = PaginationParams(

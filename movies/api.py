@@ -144,7 +144,11 @@ class MovieListApi(_MovieApi):
             OpenApiParameter(
                 "category", OpenApiTypes.STR, enum=list(selectors.CATEGORIES), description="Default `popular`."
             ),
-            OpenApiParameter("genre", OpenApiTypes.INT, description="A TMDb genre id (see `/api/genres/`)."),
+            OpenApiParameter(
+                "genre",
+                {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                description="A TMDb genre id (see `/api/genres/`).",
+            ),
         ],
         responses=MovieSummarySerializer(many=True),
     )
@@ -202,8 +206,15 @@ class MovieSearchApi(_MovieApi):
             "`X-Search-Source` says which answered (`tmdb` or `mirror`). " + PAGE_PARAMS_DOC
         ),
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="Words of the title (1-200 chars)."),
-            OpenApiParameter("year", OpenApiTypes.INT, description="Release year."),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                required=True,
+                description="Words of the title (1-200 chars, not only spaces).",
+            ),
+            OpenApiParameter(
+                "year", {"type": "integer", "minimum": 1870, "maximum": 2100}, description="Release year."
+            ),
         ],
         responses=MovieSummarySerializer(many=True),
     )
