@@ -137,6 +137,8 @@ class PreferenceSerializer(serializers.ModelSerializer):
         max_length=LIST_MAX,
         help_text="TMDb movie ids.",
     )
+    # null until the preferences are first saved (GET answers empty lists then).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Preference

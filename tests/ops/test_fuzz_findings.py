@@ -56,3 +56,11 @@ def test_sqlite_takes_the_write_lock_when_a_transaction_begins():
     # Two gunicorn workers writing at once gave "database is locked" 500s under the fuzzer: a deferred
     # transaction that read first cannot upgrade its lock while the other writes, and SQLite does not wait.
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_preferences_never_saved_have_a_null_updated_at_and_the_schema_allows_it():
+    response = client_for(UserFactory()).get("/api/users/me/preferences/")
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert response.status_code == 200 and response.json()["updated_at"] is None
+    assert schema["components"]["schemas"]["Preference"]["properties"]["updated_at"]["nullable"] is True
