@@ -64,8 +64,10 @@ bench: $(VENV)/.installed-dev
 fuzz: $(VENV)/.installed-dev
 	$(PY) bench/fuzz.py
 
+# Offline quality on MovieLens; the run is also stored for GET /api/admin/model-performance/ (same database as make run).
 eval: $(VENV)/.installed-dev
-	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py evaluate_recommendations
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
+	DEBUG=$${DEBUG:-1} $(PY) manage.py evaluate_recommendations
 
 # Swagger UI in headless chromium (apt-get install chromium): renders, lists every tag, Authorize works.
 screenshot: $(VENV)/.installed-dev
