@@ -364,6 +364,8 @@ OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
 # When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>"; unset, it is open (scrape it
 # from inside the network, or put it behind the proxy).
 METRICS_TOKEN = config("METRICS_TOKEN", default="")
+# Usage counters are batched per process for this many seconds, then written to Redis in one pipeline.
+USAGE_FLUSH_SECONDS = config("USAGE_FLUSH_SECONDS", default=1.0, cast=float)
 
 # --- Security -------------------------------------------------------------------------------------
 

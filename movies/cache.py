@@ -12,12 +12,11 @@ so a sync makes every cached list page a miss without deleting anything.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -92,9 +91,6 @@ def catalog_changed() -> None:
 LOCAL_MAX_ENTRIES = 512
 _local: OrderedDict[str, tuple[dict, float]] = OrderedDict()
 _local_lock = threading.Lock()
-_pending: Counter[str] = Counter()
-_pending_lock = threading.Lock()
-_last_flush = time.monotonic()
 
 
 def _local_get(key: str) -> dict | None:
@@ -121,36 +117,6 @@ def local_clear() -> None:
         _local.clear()
 
 
-def count(event: str) -> None:
-    """usage.count, batched per process for CACHE_LOCAL_SECONDS (a hot page must not pay a round trip
-    per request just to be counted); immediate when the local tier is off."""
-    global _last_flush
-    interval = settings.CACHE_LOCAL_SECONDS
-    if interval <= 0:
-        usage.count(event)
-        return
-    with _pending_lock:
-        _pending[event] += 1
-        if time.monotonic() - _last_flush < interval:
-            return
-        batch = dict(_pending)
-        _pending.clear()
-        _last_flush = time.monotonic()
-    for name, amount in batch.items():
-        usage.count(name, amount)
-
-
-def flush_counts() -> None:
-    with _pending_lock:
-        batch = dict(_pending)
-        _pending.clear()
-    for name, amount in batch.items():
-        usage.count(name, amount)
-
-
-atexit.register(flush_counts)
-
-
 def put(key: str, value: Any, *, ttl: int) -> None:
     cache.set(key, {"v": value, "at": time.time()}, timeout=ttl + settings.CACHE_STALE_MAX_AGE)
 
@@ -165,16 +131,16 @@ def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int, 
     if local:
         entry = _local_get(key)
         if entry is not None and time.time() - entry["at"] < ttl:
-            count(f"cache.hit.{family}")
+            usage.count(f"cache.hit.{family}")
             return CacheResult(entry["v"], age=time.time() - entry["at"])
     entry = cache.get(key)
     now = time.time()
     if entry is not None and now - entry["at"] < ttl:
-        count(f"cache.hit.{family}")
+        usage.count(f"cache.hit.{family}")
         if local:
             _local_put(key, entry)
         return CacheResult(entry["v"], age=now - entry["at"])
-    count(f"cache.miss.{family}")
+    usage.count(f"cache.miss.{family}")
     result = _read_through_miss(key, entry, producer, ttl=ttl, now=now)
     if local and not result.stale:
         _local_put(key, {"v": result.value, "at": time.time() - result.age})
@@ -232,7 +198,7 @@ def _stale_or_unavailable(entry: dict | None, *, retry_after: int) -> CacheResul
     if entry is not None:
         age = time.time() - entry["at"]
         if age <= settings.CACHE_STALE_MAX_AGE:
-            count("cache.stale_served")
+            usage.count("cache.stale_served")
             return CacheResult(entry["v"], stale=True, age=age)
     raise ServiceUnavailable(
         "TMDb is unavailable and nothing cached can answer. Try again later.", retry_after=retry_after

@@ -20,5 +20,8 @@ from movie_backend.settings import *  # noqa: E402,F403
 if DATABASE_URL:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
 
+# Counters are written at once, so a test reads what it just counted.
+USAGE_FLUSH_SECONDS = 0
+
 # Eager Celery in tests even when a broker is configured: jobs are asserted by their effects.
 CELERY_TASK_ALWAYS_EAGER = True

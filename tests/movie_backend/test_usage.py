@@ -127,3 +127,15 @@ def test_admin_usage_page_renders_live_summary():
     assert response.status_code == 200
     assert b"Live usage today" in response.content
     assert b"tmdb.request.movie_popular.ok" in response.content
+
+
+def test_counts_are_batched_per_process_then_written_together(settings):
+    settings.USAGE_FLUSH_SECONDS = 3600
+    usage.flush()
+    usage.count("cache.hit.lists")  # the first count after a flush waits for the interval
+    usage.count("cache.hit.lists")
+
+    assert usage.counters_for().get("cache.hit.lists") is None
+
+    usage.flush()
+    assert usage.counters_for()["cache.hit.lists"] == 2

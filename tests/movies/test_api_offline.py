@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from movie_backend import usage
 from movies.models import MovieListEntry
 from tests.conftest import client_for
 from tests.factories import GenreFactory, MovieFactory, UserFactory
@@ -259,12 +260,11 @@ def local_tier(settings):
     settings.CACHE_LOCAL_SECONDS = 60
     movie_cache.local_clear()
     yield movie_cache
-    movie_cache.flush_counts()
+    usage.flush()
     movie_cache.local_clear()
 
 
 def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, local_tier, monkeypatch):
-    from movie_backend import usage
 
     monkeypatch.setattr(local_tier, "VERSION_MEMO_SECONDS", 60)  # however slow this machine is
     MovieFactory(tmdb_id=1, popularity=5)
@@ -283,7 +283,7 @@ def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, loc
     monkeypatch.setattr(local_tier, "cache", Spy())
     again = api_client.get("/api/movies/")
     monkeypatch.undo()
-    local_tier.flush_counts()
+    usage.flush()
 
     assert again.content == first.content
     assert shared_reads == []  # served from this process: no round trip to the shared cache

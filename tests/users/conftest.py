@@ -6,26 +6,6 @@ import pytest
 
 from tests.conftest import client_for
 from tests.factories import MovieFactory, UserFactory
-from tests.fakes.tmdb import FakeTmdb
-
-
-@pytest.fixture(autouse=True)
-def _offline_by_default(settings):
-    """No test reaches TMDb unless it asks for `tmdb`, whatever the environment says."""
-    settings.TMDB_API_KEY = ""
-    settings.TMDB_READ_ACCESS_TOKEN = ""
-    settings.TMDB_RATE_LIMIT = 1000
-    settings.TMDB_CONNECT_TIMEOUT = 1
-    settings.TMDB_READ_TIMEOUT = 2
-
-
-@pytest.fixture
-def tmdb(settings):
-    """TMDb served by the loopback stand-in (tests/fakes/tmdb.py)."""
-    with FakeTmdb() as fake:
-        settings.TMDB_API_BASE_URL = fake.base_url
-        settings.TMDB_READ_ACCESS_TOKEN = fake.token
-        yield fake
 
 
 @pytest.fixture
