@@ -84,6 +84,19 @@ class NlRecommendResponseSerializer(serializers.Serializer):
     results = NlRecommendationSerializer(many=True)
 
 
+# What the local step understood from "90s sci-fi ..." (both examples below show it).
+_EXAMPLE_INTERPRETATION = {
+    "genres": ["Science Fiction"],
+    "moods": [],
+    "people": [],
+    "year_from": 1990,
+    "year_to": 1999,
+    "audience": None,
+    "languages": [],
+    "exclude_genres": [],
+    "like_titles": [],
+    "keywords": [],
+}
 _EXAMPLE_MOVIE = {
     "tmdb_id": 603,
     "title": "The Matrix",
@@ -134,18 +147,7 @@ class NlRecommendApi(APIView):
                     "model": "gpt-5-mini",
                     "prompt_version": "nl-v1",
                     "cached": False,
-                    "interpretation": {
-                        "genres": ["Science Fiction"],
-                        "moods": [],
-                        "people": [],
-                        "year_from": 1990,
-                        "year_to": 1999,
-                        "audience": None,
-                        "languages": [],
-                        "exclude_genres": [],
-                        "like_titles": [],
-                        "keywords": [],
-                    },
+                    "interpretation": _EXAMPLE_INTERPRETATION,
                     "results": [_EXAMPLE_MOVIE],
                 },
             ),
@@ -159,18 +161,7 @@ class NlRecommendApi(APIView):
                     "model": None,
                     "prompt_version": "nl-v1",
                     "cached": False,
-                    "interpretation": {
-                        "genres": ["Science Fiction"],
-                        "moods": [],
-                        "people": [],
-                        "year_from": 1990,
-                        "year_to": 1999,
-                        "audience": None,
-                        "languages": [],
-                        "exclude_genres": [],
-                        "like_titles": [],
-                        "keywords": [],
-                    },
+                    "interpretation": _EXAMPLE_INTERPRETATION,
                     "results": [
                         {**_EXAMPLE_MOVIE, "reason": "Science Fiction; from 1999; highly rated.", "score": 1.0}
                     ],
