@@ -30,12 +30,11 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, Max
 
 from movie_backend import usage
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
-from recommendations import llm
+from recommendations import llm, selectors
 from recommendations.models import RecommendationLog
 from recommendations.prompts import CURRENT_NL_VERSION, PromptCandidate, PromptExtensions, build_nl_messages
 
@@ -422,10 +421,9 @@ SYNC_BUILD_MAX_ROWS = 20_000
 
 
 def catalog_version() -> str:
-    """Changes whenever a movie is added, removed or saved: one aggregate query."""
-    agg = Movie.objects.aggregate(n=Count("pk"), top=Max("pk"), last=Max("updated_at"))
-    last = agg["last"].timestamp() if agg["last"] else 0
-    return f"{agg['n']}-{agg['top'] or 0}-{last:.6f}"
+    """The catalog's version, read fresh on every request (one aggregate query) so a change shows at once;
+    the recommendation index's own check is cached (recommendations.services.catalog_version)."""
+    return selectors.catalog_version()
 
 
 def get_catalog_index(version: str | None = None) -> CatalogIndex:
