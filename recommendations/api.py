@@ -46,6 +46,14 @@ class _RecommendationListApi(generics.ListAPIView):
         movies = selectors.movies_in_order(user=self.request.user, tmdb_ids=[r.tmdb_id for r in page])
         return services.attach(movies, page)
 
+    def _serve(self, movies, *, request_id: str, assignment=None, **log):
+        """Log the page served (one insert: the impression), then answer it with the request id header."""
+        services.recommendation_log(
+            user=self.request.user, movie_ids=[m.tmdb_id for m in movies], request_id=request_id, **log
+        )
+        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        return experiments.tag_response(response, request_id=request_id, assignment=assignment)
+
 
 @extend_schema(
     tags=["recommendations"],
@@ -69,16 +77,13 @@ class SimilarMoviesApi(_RecommendationListApi):
         movies = self._page(items)
         for movie in movies:
             movie.reason = services.similar_reason(source, movie)
-        services.recommendation_log(
-            user=request.user,
+        return self._serve(
+            movies,
+            request_id=request_id,
             kind=RecommendationLog.Kind.SIMILAR,
             algorithm="content-tfidf-v1",
             query=str(source.tmdb_id),
-            movie_ids=[m.tmdb_id for m in movies],
-            request_id=request_id,
         )
-        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
-        return experiments.tag_response(response, request_id=request_id)
 
 
 @extend_schema(
@@ -107,16 +112,13 @@ class GenreRecommendationsApi(_RecommendationListApi):
         request_id = experiments.request_id(request)
         genre, queryset = services.genre_best_movies(genre=self.kwargs["genre"], user=request.user)
         movies = self.paginate_queryset(queryset)
-        services.recommendation_log(
-            user=request.user,
+        return self._serve(
+            movies,
+            request_id=request_id,
             kind=RecommendationLog.Kind.GENRE,
             algorithm="weighted-rating-v1",
             query=genre.name,
-            movie_ids=[m.tmdb_id for m in movies],
-            request_id=request_id,
         )
-        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
-        return experiments.tag_response(response, request_id=request_id)
 
 
 @extend_schema(
@@ -160,14 +162,12 @@ class UserRecommendationsApi(_RecommendationListApi):
             user=request.user, blend=blend, variant_key=assignment.algorithm_label if blend else ""
         )
         movies = self._page(items)
-        services.recommendation_log(
-            user=request.user,
+        return self._serve(
+            movies,
+            request_id=request_id,
+            assignment=assignment,
             kind=RecommendationLog.Kind.PERSONALIZED,
             algorithm=assignment.algorithm_label if assignment else "hybrid-v1",
-            movie_ids=[m.tmdb_id for m in movies],
-            request_id=request_id,
             experiment_id=assignment.experiment_id if assignment else None,
             variant=assignment.variant.name if assignment else "",
         )
-        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
-        return experiments.tag_response(response, request_id=request_id, assignment=assignment)
