@@ -154,39 +154,46 @@ def _build_from_database() -> tuple[EngineIndex, int]:
         vote_count=np.array([m[9] for m in movies], dtype=np.float64),
         adult=np.array([m[10] for m in movies], dtype=bool),
     )
-    positives, count = _positives(row_of_pk)
-    index = build_index(catalog, positives=positives, k=settings.RECOMMENDATIONS_NEIGHBOURS)
+    positives, events, count = _interactions(row_of_pk)
+    index = build_index(catalog, positives=positives, events=events, k=settings.RECOMMENDATIONS_NEIGHBOURS)
     return index, count
 
 
-def _positives(row_of_pk: dict[int, int]):
-    """users x movies matrix of positive, recency-weighted signals (each user's newest ones, capped)."""
+def _interactions(row_of_pk: dict[int, int]):
+    """Every user's interactions as the index needs them: a users x movies matrix of positive,
+    recency-weighted signals (each user's newest ones, capped) for the co-occurrence, and every event in
+    time order for the transitions. Returns (positives, events, number of rows read)."""
     rows = selectors.interaction_rows()
     if not rows:
-        return None, 0
+        return None, None, 0
     now = timezone.now()
     users, items, weights, ages = [], [], [], []
     for user_id, movie_pk, kind, rating, at in rows:
-        weight = taste.signal_weight(kind, float(rating) if rating is not None else None)
-        if weight > 0 and movie_pk in row_of_pk:
+        if movie_pk in row_of_pk:
             users.append(user_id)
             items.append(row_of_pk[movie_pk])
-            weights.append(weight)
+            weights.append(taste.signal_weight(kind, float(rating) if rating is not None else None))
             ages.append((now - at).total_seconds() / 86400.0 if at else 0.0)
     if not users:
-        return None, len(rows)
+        return None, None, len(rows)
     user_ids, user_rows = np.unique(np.array(users), return_inverse=True)
-    ages_arr = np.array(ages)
+    items_arr, ages_arr = np.array(items), np.array(ages)
+    # Sorting on minus the age puts each user's oldest event first.
+    events = collaborative.Events(user_rows, items_arr, -ages_arr)
+    positive = np.array(weights) > 0
+    if not positive.any():
+        return None, events, len(rows)
+    user_rows, items_arr, ages_arr = user_rows[positive], items_arr[positive], ages_arr[positive]
     # Heavy users: only their newest MAX_ITEMS_PER_USER signals count (bounds the co-occurrence cost).
     order = np.lexsort((ages_arr, user_rows))
     rank_in_user = np.arange(len(order)) - np.searchsorted(user_rows[order], user_rows[order])
     keep = np.zeros(len(order), dtype=bool)
     keep[order[rank_in_user < collaborative.MAX_ITEMS_PER_USER]] = True
-    values = np.array(weights) * taste.recency(ages_arr)
+    values = np.array(weights)[positive] * taste.recency(ages_arr)
     matrix = collaborative.user_item_matrix(
-        user_rows[keep], np.array(items)[keep], values[keep], n_users=len(user_ids), n_items=len(row_of_pk)
+        user_rows[keep], items_arr[keep], values[keep], n_users=len(user_ids), n_items=len(row_of_pk)
     )
-    return matrix, len(rows)
+    return matrix, events, len(rows)
 
 
 def current_index() -> EngineIndex:
@@ -420,6 +427,7 @@ def _taste(index: EngineIndex, signals: selectors.TasteSignals):
     """The engine's Taste for these signals, and a label per taste row for the reasons."""
     now = timezone.now()
     items, weights, exclude = [], [], []
+    recent: list[tuple[float, int]] = []  # (age in days, row) of each positive signal
     labels: dict[int, tuple[str, str, float | None]] = {}
     position = index.position
     for s in signals.signals:
@@ -430,6 +438,8 @@ def _taste(index: EngineIndex, signals: selectors.TasteSignals):
         weight = taste.signal_weight(s.kind, s.rating) * float(taste.recency(age))
         items.append(row)
         weights.append(weight)
+        if weight > 0:
+            recent.append((age, row))
         if s.kind != "watchlist":
             exclude.append(row)
         if weight > 0 and (row not in labels or _STRENGTH.index(s.kind) < _STRENGTH.index(labels[row][0])):
@@ -452,8 +462,17 @@ def _taste(index: EngineIndex, signals: selectors.TasteSignals):
         genres=np.array(genre_cols, dtype=np.int64),
         people=np.array(people_cols, dtype=np.int64),
         exclude=np.array(exclude, dtype=np.int64),
+        recent=_latest_first_seen(recent),
     )
     return profile, labels
+
+
+def _latest_first_seen(aged_rows: list[tuple[float, int]]) -> np.ndarray:
+    """Rows oldest first, each at its newest signal (a favorite and a like of one movie count once)."""
+    newest: dict[int, float] = {}
+    for age, row in aged_rows:
+        newest[row] = min(age, newest.get(row, age))
+    return np.array(sorted(newest, key=lambda row: -newest[row]), dtype=np.int64)
 
 
 def _genre_names(index: EngineIndex, reasons) -> dict[int, str]:
@@ -463,10 +482,12 @@ def _genre_names(index: EngineIndex, reasons) -> dict[int, str]:
 
 def _reason_text(index: EngineIndex, reason: tuple[str, int], labels, genre_names, row) -> str:
     kind, ref = reason
-    if kind in (personalized.CONTENT, personalized.COLLABORATIVE) and ref in labels:
+    if kind in (personalized.CONTENT, personalized.COLLABORATIVE, personalized.SEQUENTIAL) and ref in labels:
         label, title, rating = labels[ref]
         if kind == personalized.COLLABORATIVE:
             return f"people who liked {title} also liked this"
+        if kind == personalized.SEQUENTIAL:
+            return f"people often watch this after {title}"
         return _VERBS[label].format(title=title, rating=f"{rating:g}" if rating is not None else "")
     if kind == personalized.PERSON:
         name = index.people_names[ref]
@@ -482,10 +503,13 @@ def _reason_text(index: EngineIndex, reason: tuple[str, int], labels, genre_name
 
 
 def user_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float]:
-    """How well each movie fits the user's taste, in [0, 1] (1 = the best fit among `tmdb_ids`).
+    """How well each movie fits the user's taste, in [0, 1] (1 = the best fit among the `tmdb_ids` the
+    user has not seen yet; a seen movie can score 1 too).
 
-    The same hybrid score the personalized list uses (without exclusions and diversity). Movies the
-    index does not know, and every movie for an anonymous user, score 0.0. Four queries at most.
+    The same hybrid score the personalized list uses (without diversity). The scale comes from the unseen
+    movies: what people watch after the user's own latest movies is often another movie the user already
+    watched, and would otherwise squash every other score. Movies the index does not know, and every movie
+    for an anonymous user, score 0.0. Four queries at most.
     """
     scores = {int(t): 0.0 for t in tmdb_ids}
     if user is None or not user.is_authenticated or not scores:
@@ -493,12 +517,13 @@ def user_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float]:
     index = current_index()
     profile, _labels = _taste(index, selectors.user_taste_signals(user=user))
     blended = personalized.blended_scores(index, profile, BLEND)
-    known = {t: blended[index.position[t]] for t in scores if t in index.position}
-    top = max(known.values(), default=0.0)
-    low = min(known.values(), default=0.0)
-    span = float(top - low)
+    known = {t: float(blended[index.position[t]]) for t in scores if t in index.position}
+    seen = set(index.tmdb_ids[profile.exclude].tolist())
+    scale = [value for t, value in known.items() if t not in seen] or list(known.values())
+    low, top = min(scale, default=0.0), max(scale, default=0.0)
+    span = top - low
     for t, value in known.items():
-        scores[t] = round(float(value - low) / span, 4) if span > 0 else 0.0
+        scores[t] = round(min(max((value - low) / span, 0.0), 1.0), 4) if span > 0 else 0.0
     return scores
 
 

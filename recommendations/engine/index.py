@@ -13,7 +13,10 @@ import scipy.sparse as sp
 
 from recommendations.engine import collaborative, content, priors
 
-FORMAT = 1
+FORMAT = 2  # 2: adds `transitions`
+
+
+MATRICES = ("content", "cooc", "transitions", "genres", "people")
 
 
 @dataclass
@@ -21,6 +24,7 @@ class EngineIndex:
     tmdb_ids: np.ndarray  # int64[n], row i is this movie
     content: sp.csr_matrix  # n x n, top-K content cosine per row
     cooc: sp.csr_matrix  # n x n, top-K co-occurrence similarity per row
+    transitions: sp.csr_matrix  # n x n, top-K P(column watched soon after row) per row
     prior: np.ndarray  # float32[n] in [0, 1]
     genres: sp.csr_matrix  # n x G, 1 where the movie has the genre
     genre_ids: np.ndarray  # int64[G], TMDb genre ids of the columns
@@ -67,7 +71,7 @@ class EngineIndex:
             "director": self.director,
             "adult": self.adult,
         }
-        for name in ("content", "cooc", "genres", "people"):
+        for name in MATRICES:
             matrix: sp.csr_matrix = getattr(self, name)
             arrays[f"{name}_data"] = matrix.data.astype(np.float32)
             arrays[f"{name}_indices"] = matrix.indices
@@ -85,6 +89,9 @@ class EngineIndex:
             meta = json.loads(npz["meta"].tobytes().decode())
 
             def csr(name: str) -> sp.csr_matrix:
+                if f"{name}_data" not in npz:  # a matrix added by a later format: empty until the next build
+                    n = len(npz["tmdb_ids"])
+                    return sp.csr_matrix((n, n), dtype=np.float32)
                 return sp.csr_matrix(
                     (npz[f"{name}_data"], npz[f"{name}_indices"], npz[f"{name}_indptr"]),
                     shape=tuple(npz[f"{name}_shape"]),
@@ -94,6 +101,7 @@ class EngineIndex:
                 tmdb_ids=npz["tmdb_ids"],
                 content=csr("content"),
                 cooc=csr("cooc"),
+                transitions=csr("transitions"),
                 prior=npz["prior"],
                 genres=csr("genres"),
                 genre_ids=npz["genre_ids"],
@@ -140,13 +148,17 @@ def build_index(
     catalog: CatalogArrays,
     *,
     positives: sp.csr_matrix | None = None,
+    events: collaborative.Events | None = None,
     k: int = 50,
     cooc_k: int = 50,
+    transitions_k: int = 100,
     chunk: int = 512,
 ) -> EngineIndex:
-    """Everything a request needs: content neighbours, co-occurrence neighbours, priors, incidences.
+    """Everything a request needs: content neighbours, co-occurrence and transition neighbours, priors,
+    incidences.
 
-    `positives` is users x movies (row order of `catalog`) with positive weights; None for no users yet.
+    `positives` is users x movies (row order of `catalog`) with positive weights, `events` every user's
+    interactions in time order; None for no users yet.
     """
     n = len(catalog.tmdb_ids)
     features = content.build_features(catalog.docs)
@@ -155,6 +167,12 @@ def build_index(
         cooc = collaborative.cooccurrence_neighbours(positives, cooc_k)
     else:
         cooc = sp.csr_matrix((n, n), dtype=np.float32)
+    if events is not None:
+        transitions = collaborative.transition_neighbours(
+            events.users, events.items, events.order, n_items=n, k=transitions_k
+        )
+    else:
+        transitions = sp.csr_matrix((n, n), dtype=np.float32)
     genres, genre_ids = _incidence([list(d.genres) for d in catalog.docs])
     people_rows = [
         content.split_names(d.director) + [c for c in list(d.cast)[: content.TOP_CAST] if c] for d in catalog.docs
@@ -168,6 +186,7 @@ def build_index(
         tmdb_ids=np.asarray(catalog.tmdb_ids, dtype=np.int64),
         content=neighbours,
         cooc=cooc,
+        transitions=transitions,
         prior=priors.prior(catalog.popularity, catalog.vote_average, catalog.vote_count),
         genres=genres,
         genre_ids=np.asarray(genre_ids, dtype=np.int64),
@@ -175,5 +194,5 @@ def build_index(
         people_names=[str(x) for x in names],
         director=director,
         adult=np.asarray(catalog.adult, dtype=bool),
-        meta={"k": k, "cooc_k": cooc_k, "n_features": int(features.shape[1])},
+        meta={"k": k, "cooc_k": cooc_k, "transitions_k": transitions_k, "n_features": int(features.shape[1])},
     )

@@ -1,7 +1,10 @@
-"""Hybrid ranking: content neighbours + item-to-item co-occurrence + saved preferences + priors, then MMR.
+"""Hybrid ranking: content neighbours + item-to-item co-occurrence + transitions from the user's latest
+movies + saved preferences + priors, then MMR.
 
 A taste profile is a signed weight per movie the user touched (favorites, likes, high ratings and the
-watchlist push towards; dislikes and low ratings push away), plus preferred genre and people columns.
+watchlist push towards; dislikes and low ratings push away), the user's latest positive movies in time
+order (what people went on to watch after those is a strong short-term signal), plus preferred genre and
+people columns.
 Every component is scaled to at most 1 and blended linearly; the blend is tuned offline on a validation
 split (see recommendations/evaluation). Diversity: maximal marginal relevance over content similarity and
 a cap per director, so one franchise or one director does not fill the list.
@@ -13,9 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommendations.engine import taste as taste_weights
 from recommendations.engine.index import EngineIndex
 
-CONTENT, COLLABORATIVE, GENRE, PERSON, POPULAR = "content", "collaborative", "genre", "person", "popular"
+CONTENT, COLLABORATIVE, SEQUENTIAL = "content", "collaborative", "sequential"
+GENRE, PERSON, POPULAR = "genre", "person", "popular"
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Blend:
 
     content: float = 0.3
     collaborative: float = 0.5
+    sequential: float = 0.8
     preferences: float = 0.15  # not exercised by MovieLens (no saved preferences there); set by hand
     popularity: float = 0.3
     diversity: float = 0.05  # MMR trade-off: relevance - diversity * max similarity to what is already picked
@@ -38,6 +44,7 @@ class Taste:
     genres: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # genre columns
     people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # people columns
     exclude: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rows never served
+    recent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # latest positives, oldest first
 
     def compact(self) -> Taste:
         if not len(self.items):
@@ -45,7 +52,13 @@ class Taste:
         rows, inverse = np.unique(np.asarray(self.items, dtype=np.int64), return_inverse=True)
         weights = np.bincount(inverse, weights=np.asarray(self.weights, dtype=np.float64)).astype(np.float32)
         keep = weights != 0
-        return Taste(rows[keep], weights[keep], self.genres, self.people, self.exclude)
+        return Taste(rows[keep], weights[keep], self.genres, self.people, self.exclude, self.recent)
+
+    def recent_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The latest RECENT_SIGNALS positive rows and their weights (the newest 1, each step back x RECENT_DECAY)."""
+        rows = np.asarray(self.recent, dtype=np.int64)[-taste_weights.RECENT_SIGNALS :]
+        weights = np.power(taste_weights.RECENT_DECAY, np.arange(len(rows))[::-1]).astype(np.float32)
+        return rows, weights
 
 
 @dataclass
@@ -70,6 +83,11 @@ def components(index: EngineIndex, taste: Taste) -> dict[str, np.ndarray]:
         out[COLLABORATIVE] = _scaled(np.asarray(index.cooc[taste.items].T @ w).ravel())[0]
     else:
         out[CONTENT] = out[COLLABORATIVE] = np.zeros(n, dtype=np.float32)
+    recent, decay = taste.recent_weights()
+    if len(recent):
+        out[SEQUENTIAL] = _scaled(np.asarray(index.transitions[recent].T @ decay).ravel())[0]
+    else:
+        out[SEQUENTIAL] = np.zeros(n, dtype=np.float32)
     prefs = np.zeros(n, dtype=np.float32)
     if len(taste.genres):
         prefs += np.asarray(index.genres[:, taste.genres].sum(axis=1)).ravel() / len(taste.genres)
@@ -86,6 +104,7 @@ def blended_scores(index: EngineIndex, taste: Taste, blend: Blend = Blend()) -> 
     return (
         blend.content * parts[CONTENT]
         + blend.collaborative * parts[COLLABORATIVE]
+        + blend.sequential * parts[SEQUENTIAL]
         + blend.preferences * parts["preferences"]
         + blend.popularity * parts[POPULAR]
     ).astype(np.float32)
@@ -105,6 +124,7 @@ def rank(
     weighted = {
         CONTENT: blend.content * parts[CONTENT],
         COLLABORATIVE: blend.collaborative * parts[COLLABORATIVE],
+        SEQUENTIAL: blend.sequential * parts[SEQUENTIAL],
         "preferences": blend.preferences * parts["preferences"],
         POPULAR: blend.popularity * parts[POPULAR],
     }
@@ -164,23 +184,28 @@ def _reasons(index, taste: Taste, rows: np.ndarray, weighted: dict[str, np.ndarr
     """For each served row, the component that contributed most, and within it the taste row behind it."""
     best_source: dict[str, np.ndarray] = {}
     positive = taste.weights > 0
-    for name, matrix in ((CONTENT, index.content), (COLLABORATIVE, index.cooc)):
-        if positive.any():
-            contrib = matrix[taste.items[positive]][:, rows].toarray() * taste.weights[positive][:, None]
+    recent, decay = taste.recent_weights()
+    for name, matrix, sources, weights in (
+        (CONTENT, index.content, taste.items[positive], taste.weights[positive]),
+        (COLLABORATIVE, index.cooc, taste.items[positive], taste.weights[positive]),
+        (SEQUENTIAL, index.transitions, recent, decay),
+    ):
+        if len(sources):
+            contrib = matrix[sources][:, rows].toarray() * weights[:, None]
             best = contrib.argmax(axis=0)
-            best_source[name] = np.where(contrib.max(axis=0) > 0, taste.items[positive][best], -1)
+            best_source[name] = np.where(contrib.max(axis=0) > 0, sources[best], -1)
         else:
             best_source[name] = np.full(len(rows), -1)
     reasons: list[tuple[str, int]] = []
-    personal = (CONTENT, COLLABORATIVE, "preferences")
+    personal = (CONTENT, COLLABORATIVE, SEQUENTIAL, "preferences")
     for i, row in enumerate(rows):
         # The strongest personal signal explains the pick; "popular" only when no personal signal adds to it.
         name = max(personal, key=lambda key: weighted[key][row])
         if weighted[name][row] <= 0:
             name = POPULAR
-        if name in (CONTENT, COLLABORATIVE) and best_source[name][i] >= 0:
+        if name in (CONTENT, COLLABORATIVE, SEQUENTIAL) and best_source[name][i] >= 0:
             reasons.append((name, int(best_source[name][i])))
-        elif name in ("preferences", CONTENT, COLLABORATIVE) and weighted["preferences"][row] > 0:
+        elif name in personal and weighted["preferences"][row] > 0:
             reasons.append(_preference_reason(index, taste, int(row)))
         else:
             reasons.append((POPULAR, -1))

@@ -34,7 +34,8 @@ def markdown(run: dict) -> str:
         f"{results['popularity']['users']} users with a relevant (>= 4.0) test rating; seed {run['seed']}.",
         f"Content features: {d['content']}.",
         f"Engine blend chosen on the validation split (last 20% of each user's training ratings): "
-        f"content {blend.content}, collaborative {blend.collaborative}, preferences {blend.preferences}, "
+        f"content {blend.content}, collaborative {blend.collaborative}, sequential {blend.sequential}, "
+        f"preferences {blend.preferences}, "
         f"popularity {blend.popularity}, diversity {blend.diversity}, max {blend.max_per_director} per director, "
         f"neutral rating {params.neutral_rating}, half-life {params.half_life_days:g} days. "
         f"EASE lambda {run['ease_lambda']:g} chosen on the same validation split.",

@@ -96,5 +96,5 @@ def test_blend_for_a_variant():
     assert experiments.blend_for(None) is None
     assert experiments.blend_for(Variant("control", 1)) is None
     popular = experiments.blend_for(Variant("t", 1, "popularity"))
-    assert (popular.content, popular.collaborative, popular.popularity) == (0.0, 0.0, 1.0)
+    assert (popular.content, popular.collaborative, popular.sequential, popular.popularity) == (0.0, 0.0, 0.0, 1.0)
     assert experiments.blend_for(Variant("t", 1, "hybrid", {"popularity": 0.6})).popularity == 0.6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -67,6 +69,48 @@ def test_cooccurrence_links_items_liked_by_the_same_users():
     assert sims[0, 0] == 0 and sims[3].nnz == 0
 
 
+def test_transitions_are_directed_within_the_window_and_row_normalised():
+    # User 0 watched 0, 1, 2, 3 in that order (given shuffled); user 1 watched 0 then 2, and 0 again later.
+    users = np.array([0, 0, 0, 0, 1, 1, 1])
+    items = np.array([2, 0, 3, 1, 0, 2, 0])
+    stamps = np.array([30, 10, 40, 20, 10, 20, 30])
+
+    sims = collaborative.transition_neighbours(users, items, stamps, n_items=5, k=10, window=2)
+
+    # From 0: user 0 went on to 1 and 2 (window 2), user 1 to 2; so 2 is twice as likely as 1.
+    assert sims[0, 2] == 2 * sims[0, 1] and np.isclose(sims[0].sum(), 1.0)
+    assert sims[0, 3] == 0  # three steps later: outside the window
+    assert sims[2, 0] == 0  # user 1's second touch of 0 does not count: directed, first touch only
+    assert sims[1, 0] == 0 and sims[4].nnz == 0
+
+
+def test_transitions_keep_the_top_k_per_row():
+    users = np.zeros(6, dtype=int)
+    sims = collaborative.transition_neighbours(users, np.arange(6), np.arange(6), n_items=6, k=2, window=5)
+
+    assert sims[0].nnz == 2
+
+
+def test_an_index_stored_before_transitions_existed_still_loads():
+    index = small_index()
+    with np.load(io.BytesIO(index.to_bytes())) as npz:
+        arrays = {name: npz[name] for name in npz.files if not name.startswith("transitions_")}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+
+    old = EngineIndex.from_bytes(buffer.getvalue())
+
+    assert old.transitions.shape == (12, 12) and old.transitions.nnz == 0
+    assert (
+        len(
+            personalized.rank(
+                old, personalized.Taste(np.array([0]), np.array([1.0]), recent=np.array([0])), limit=5
+            ).rows
+        )
+        == 5
+    )
+
+
 def test_weighted_rating_pulls_few_votes_to_the_mean():
     wr = priors.weighted_rating(np.array([9.0, 9.0, 5.0]), np.array([5, 5000, 5000]))
 
@@ -94,6 +138,7 @@ def small_index() -> EngineIndex:
             adult=np.array([False] * 11 + [True]),
         ),
         positives=collaborative.user_item_matrix([0, 0], [0, 1], [1, 1], n_users=1, n_items=12),
+        events=collaborative.Events(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([1, 2, 1, 2])),
         k=5,
     )
 
@@ -105,6 +150,7 @@ def test_index_round_trips_through_bytes():
 
     assert (again.content != index.content).nnz == 0
     assert (again.cooc != index.cooc).nnz == 0
+    assert (again.transitions != index.transitions).nnz == 0 and again.transitions[0, 1] > 0
     assert again.people_names == index.people_names
     assert np.array_equal(again.prior, index.prior) and np.array_equal(again.adult, index.adult)
 

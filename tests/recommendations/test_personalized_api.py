@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from recommendations.models import RecommendationLog
 from tests.conftest import client_for
 from tests.factories import FavoriteFactory, InteractionFactory, PreferenceFactory, UserFactory
-from users.models import User
+from users.models import Interaction, User
 
 URL = "/api/users/me/recommendations/"
 
@@ -16,6 +18,13 @@ URL = "/api/users/me/recommendations/"
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [m["tmdb_id"] for m in response.json()["results"]]
+
+
+def liked_at(user, movie, *, days_ago: float):
+    """A like made `days_ago` days ago (the order of a user's likes is what the transitions read)."""
+    interaction = InteractionFactory(user=user, movie=movie, type="liked")
+    Interaction.objects.filter(pk=interaction.pk).update(updated_at=timezone.now() - timedelta(days=days_ago))
+    return interaction
 
 
 def bump_taste(user) -> None:
@@ -68,10 +77,11 @@ class TestPersonalized:
 
     def test_other_users_co_likes_are_a_signal(self, catalog):
         # Three other users liked both Notting Hill and Quiet Story 3; nothing in their content links them.
+        # They liked Quiet Story 3 first, so it is not something they watched *after* Notting Hill.
         for _ in range(3):
             fan = UserFactory()
-            InteractionFactory(user=fan, movie=catalog["notting"], type="liked")
-            InteractionFactory(user=fan, movie=catalog["filler3"], type="liked")
+            liked_at(fan, catalog["filler3"], days_ago=2)
+            liked_at(fan, catalog["notting"], days_ago=1)
         user = UserFactory()
         FavoriteFactory(user=user, movie=catalog["notting"])
 
@@ -79,6 +89,34 @@ class TestPersonalized:
         co_liked = next(m for m in results if m["tmdb_id"] == 700_003)
 
         assert co_liked["reason"] == "people who liked Notting Hill also liked this"
+
+    def test_what_people_watch_next_follows_the_latest_movies_with_a_reason(self, catalog):
+        # Four other users watched Notting Hill and then, soon after, Quiet Story 5 (no content link).
+        for _ in range(4):
+            fan = UserFactory()
+            liked_at(fan, catalog["notting"], days_ago=3)
+            liked_at(fan, catalog["filler5"], days_ago=2)
+        user = UserFactory()
+        liked_at(user, catalog["notting"], days_ago=0)
+
+        results = client_for(user).get(URL, {"limit": 5}).json()["results"]
+
+        assert results[0]["tmdb_id"] == 700_005
+        assert results[0]["reason"] == "people often watch this after Notting Hill"
+
+    def test_what_people_watch_next_is_directed(self, catalog):
+        # The same fans: Notting Hill, then Quiet Story 5. Someone who liked Quiet Story 5 is not sent back.
+        for _ in range(4):
+            fan = UserFactory()
+            liked_at(fan, catalog["notting"], days_ago=3)
+            liked_at(fan, catalog["filler5"], days_ago=2)
+        user = UserFactory()
+        liked_at(user, catalog["filler5"], days_ago=0)
+
+        results = client_for(user).get(URL, {"limit": 20}).json()["results"]
+        notting = next((m for m in results if m["tmdb_id"] == catalog["notting"].tmdb_id), None)
+
+        assert notting is None or not notting["reason"].startswith("people often watch this after")
 
     def test_excluded_titles_are_never_served(self, catalog):
         user = UserFactory()
