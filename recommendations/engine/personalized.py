@@ -31,7 +31,7 @@ class Blend:
     collaborative: float = 0.5
     sequential: float = 0.8
     preferences: float = 0.15  # not exercised by MovieLens (no saved preferences there); set by hand
-    popularity: float = 0.3
+    popularity: float = 0.2
     diversity: float = 0.05  # MMR trade-off: relevance - diversity * max similarity to what is already picked
     max_per_director: int = 2
     candidates_factor: int = 5
