@@ -149,7 +149,9 @@ def top_k_neighbours(
     return result
 
 
-def refresh_neighbours(features: sp.csr_matrix, neighbours: sp.csr_matrix, rows: np.ndarray, k: int) -> sp.csr_matrix:
+def refresh_neighbours(
+    features: sp.csr_matrix, neighbours: sp.csr_matrix, rows: np.ndarray, k: int, *, chunk: int = 512
+) -> sp.csr_matrix:
     """Incremental rebuild: recompute the neighbour lists of `rows` (new or edited movies, features already
     updated) and merge their new similarities into every other movie's list, without the full n x n pass.
 
@@ -159,7 +161,7 @@ def refresh_neighbours(features: sp.csr_matrix, neighbours: sp.csr_matrix, rows:
     features = features.tocsr().astype(np.float32)
     n = features.shape[0]
     rows = np.unique(np.asarray(rows, dtype=np.int64))
-    fresh = top_k_neighbours(features, k, rows=rows)
+    fresh = top_k_neighbours(features, k, chunk=chunk, rows=rows)
     old = neighbours.tocoo()
     changed = np.zeros(n, dtype=bool)
     changed[rows] = True
