@@ -5,7 +5,9 @@ Two sizes:
   (30k interactions), timed end to end through Django's test client (middleware, auth, queries,
   serialisation: server time without the network);
 - synthetic: 100k movies and 1M interactions (50k users) generated in memory, timed at the engine level
-  (the request's array work; the database part of a request is the same 3-6 indexed queries at any size).
+  (the request's array work; the database part of a request is the same 3-6 indexed queries at any size),
+  including incremental refreshes of 100 and of 1,000 changed movies (engine.index.refresh_index, what the
+  service runs after a small sync) against the full build.
 
 Each build runs in a child process so its peak RSS is its own. Writes bench/results/recommendations.json.
 Usage: python bench/bench_recommendations.py [--quick]   (--quick: 20k movies / 200k interactions)
@@ -74,23 +76,78 @@ def synthetic(n_movies: int, n_interactions: int, n_users: int, seed: int = 7):
     users = rng.integers(0, n_users, n_interactions)
     items = rng.choice(n_movies, size=n_interactions, p=p)
     positives = collaborative.user_item_matrix(users, items, np.ones(n_interactions), n_users=n_users, n_items=n_movies)
-    return catalog, positives
+    # Every interaction is also an event for the transitions, in the order generated (as if in time order).
+    events = collaborative.Events(users, items, np.arange(n_interactions))
+    return catalog, positives, events
+
+
+def changed_catalog(catalog, positives, n_changed: int, seed: int):
+    """The catalog after a sync that touched `n_changed` movies: 90% edited (new director and overview), 10% new
+    releases appended (no interactions yet). Returns the catalog, its positives and the edited TMDb ids."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    n = len(catalog.tmdb_ids)
+    n_new = n_changed // 10
+    edited = rng.choice(n, size=n_changed - n_new, replace=False)
+    docs = list(catalog.docs)
+    for row in edited:
+        docs[row] = dataclasses.replace(
+            docs[row],
+            overview=" ".join(f"w{w}" for w in rng.zipf(1.3, 20) % 20_000),
+            director=f"director {rng.integers(0, n // 5)}",
+        )
+    for i in range(n_new):
+        docs.append(dataclasses.replace(docs[int(rng.integers(0, n))], title=f"w{i} sequel"))
+
+    def grow(values):
+        return np.concatenate([values, values[rng.integers(0, n, n_new)]])
+
+    changed = type(catalog)(
+        tmdb_ids=np.arange(1, n + n_new + 1),
+        docs=docs,
+        popularity=grow(catalog.popularity),
+        vote_average=grow(catalog.vote_average),
+        vote_count=grow(catalog.vote_count),
+        adult=np.zeros(n + n_new, dtype=bool),
+    )
+    grown = sp.hstack([positives, sp.csr_matrix((positives.shape[0], n_new), dtype=np.float32)], format="csr")
+    return changed, grown, catalog.tmdb_ids[edited]
+
+
+def refresh_figures(index, catalog, positives, events, n_changed: int) -> dict:
+    """An incremental refresh through engine.index.refresh_index (what the service runs), and how many of the
+    refreshed neighbours an exact search over the new catalog agrees with, on 1,000 sampled movies."""
+    from recommendations.engine import content
+    from recommendations.engine.index import refresh_index
+
+    changed, grown, edited = changed_catalog(catalog, positives, n_changed, seed=n_changed)
+    started = time.perf_counter()
+    refreshed = refresh_index(index, changed, changed_tmdb_ids=edited, positives=grown, events=events, k=50)
+    seconds = time.perf_counter() - started
+    sample = np.random.default_rng(5).choice(refreshed.size, size=1_000, replace=False)
+    exact = content.top_k_neighbours(content.build_features(changed.docs), 50, rows=sample)
+    shared = [
+        len(np.intersect1d(refreshed.content[row].indices, exact[row].indices)) / max(exact[row].nnz, 1)
+        for row in sample
+    ]
+    return {"seconds": round(seconds, 2), "agreement_with_exact": round(float(np.mean(shared)), 4)}
 
 
 def child_synthetic(n_movies: int, n_interactions: int) -> dict:
-    from recommendations.engine import content, personalized
+    from recommendations.engine import personalized
     from recommendations.engine.index import EngineIndex, build_index
 
-    catalog, positives = synthetic(n_movies, n_interactions, n_users=n_interactions // 20)
+    catalog, positives, events = synthetic(n_movies, n_interactions, n_users=n_interactions // 20)
     before = peak_rss_mb()
     started = time.perf_counter()
-    index = build_index(catalog, positives=positives, k=50)
+    index = build_index(catalog, positives=positives, events=events, k=50)
     build_s = time.perf_counter() - started
     peak = peak_rss_mb()
-    features = content.build_features(catalog.docs)
-    started = time.perf_counter()
-    content.refresh_neighbours(features, index.content, np.arange(0, n_movies, n_movies // 100), 50)
-    refresh_s = time.perf_counter() - started
+    refresh = {n: refresh_figures(index, catalog, positives, events, n) for n in (100, 1_000)}
+    peak_with_refresh = peak_rss_mb()
     blob = index.to_bytes()
     started = time.perf_counter()
     index = EngineIndex.from_bytes(blob, version="bench")
@@ -105,7 +162,9 @@ def child_synthetic(n_movies: int, n_interactions: int) -> dict:
     personal_ms = []
     for _ in range(200):
         items = rng.integers(0, n_movies, 40)
-        taste = personalized.Taste(items=items, weights=rng.uniform(-1, 1.5, 40).astype(np.float32), exclude=items)
+        taste = personalized.Taste(
+            items=items, weights=rng.uniform(-1, 1.5, 40).astype(np.float32), exclude=items, recent=items[-20:]
+        )
         t = time.perf_counter()
         personalized.rank(index, taste, limit=100)
         personal_ms.append((time.perf_counter() - t) * 1000)
@@ -115,7 +174,11 @@ def child_synthetic(n_movies: int, n_interactions: int) -> dict:
         "build_s": round(build_s, 1),
         "build_peak_rss_mb": round(peak, 0),
         "rss_before_build_mb": round(before, 0),
-        "incremental_refresh_100_movies_s": round(refresh_s, 2),
+        **{
+            f"incremental_refresh_{n}_movies": {**figures, "speedup_vs_build": round(build_s / figures["seconds"], 1)}
+            for n, figures in refresh.items()
+        },
+        "peak_rss_with_refreshes_mb": round(peak_with_refresh, 0),
         "index_blob_mb": round(len(blob) / 2**20, 1),
         "index_load_s": round(load_s, 2),
         "similar_engine": percentiles(similar_ms),

@@ -156,6 +156,11 @@ RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cas
 RECOMMENDATIONS_CATALOG_CHECK_SECONDS = config("RECOMMENDATIONS_CATALOG_CHECK_SECONDS", default=30, cast=int)
 RECOMMENDATIONS_BUILD_WAIT_SECONDS = config("RECOMMENDATIONS_BUILD_WAIT_SECONDS", default=60, cast=int)
 RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
+# A rebuild after a catalog change recomputes only the changed movies' content neighbours while the movies
+# changed since the last full build are at most this share of the catalog (0: always full), and while the
+# last full build is younger than this many hours: kept lists drift slightly as the TF-IDF weights are refitted.
+RECOMMENDATIONS_INCREMENTAL_MAX_SHARE = config("RECOMMENDATIONS_INCREMENTAL_MAX_SHARE", default=0.2, cast=float)
+RECOMMENDATIONS_FULL_BUILD_HOURS = config("RECOMMENDATIONS_FULL_BUILD_HOURS", default=24, cast=float)
 # Experiments: how long a process trusts its cached running experiment, how long a results page is cached,
 # and how many days after an impression a favorite/like/watchlist/watched/rating >= 4 counts as its outcome.
 EXPERIMENTS_CACHE_SECONDS = config("EXPERIMENTS_CACHE_SECONDS", default=30, cast=int)

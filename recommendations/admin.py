@@ -19,9 +19,31 @@ class RecommendationLogAdmin(admin.ModelAdmin):
 
 @admin.register(RecommendationIndex)
 class RecommendationIndexAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "version", "catalog_version", "movie_count", "interaction_count", "build_seconds"]
+    list_display = [
+        "created_at",
+        "version",
+        "kind",
+        "changed_movies",
+        "catalog_version",
+        "movie_count",
+        "interaction_count",
+        "build_seconds",
+    ]
+    list_filter = ["kind"]
     exclude = ["payload"]
-    readonly_fields = ["version", "catalog_version", "movie_count", "interaction_count", "build_seconds", "created_at"]
+    readonly_fields = [
+        "version",
+        "kind",
+        "catalog_version",
+        "catalog_updated_at",
+        "changed_movies",
+        "changed_since_full",
+        "full_built_at",
+        "movie_count",
+        "interaction_count",
+        "build_seconds",
+        "created_at",
+    ]
 
 
 @admin.register(Experiment)

@@ -48,11 +48,30 @@ class RecommendationIndex(models.Model):
 
     Every process reads the newest row (and keeps it in memory while its `version` is current), so web
     workers and Celery agree on one index. `catalog_version` records the catalog it was built from; a
-    different current catalog version marks it stale.
+    different current catalog version marks it stale. A full build computes every movie's content
+    neighbours; an incremental one only those of the movies changed since the previous build (see
+    `services.recommendation_index_build`), which `catalog_updated_at` lets the next build find.
     """
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
 
     version = models.CharField(max_length=32, unique=True, help_text="Random id of this build.")
     catalog_version = models.CharField(max_length=64)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FULL)
+    catalog_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Newest Movie.updated_at the build read: later edits are changes."
+    )
+    changed_movies = models.PositiveIntegerField(
+        default=0, help_text="Incremental: new, edited and removed movies since the previous build."
+    )
+    changed_since_full = models.PositiveIntegerField(
+        default=0, help_text="Movies changed over the incremental builds since the last full one, this one included."
+    )
+    full_built_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last full build ran (this one's, for a full build)."
+    )
     movie_count = models.PositiveIntegerField(default=0)
     interaction_count = models.PositiveIntegerField(default=0)
     build_seconds = models.FloatField(default=0)

@@ -124,7 +124,8 @@ def genre_best_movies(
 
 
 def catalog_rows():
-    """The catalog as the index builder reads it: movie values and (movie pk, genre TMDb id) pairs."""
+    """The catalog as the index builder reads it: movie values (updated_at last) and (movie pk, genre TMDb id)
+    pairs."""
     movies = list(
         Movie.objects.order_by("pk").values_list(
             "pk",
@@ -138,6 +139,7 @@ def catalog_rows():
             "vote_average",
             "vote_count",
             "adult",
+            "updated_at",
         )
     )
     genres = list(Movie.genres.through.objects.values_list("movie_id", "genre__tmdb_id"))

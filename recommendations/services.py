@@ -9,11 +9,14 @@ Freshness: the index records the catalog version it was built from (movie count 
 The catalog commands call `tasks.rebuild_recommendation_index` after loading or syncing; independently,
 a request that finds no index builds it under a cache lock (others wait for it), and a request that finds
 a stale one queues a rebuild (run in-process when Celery is eager) and is served the previous index meanwhile.
+Such a rebuild is incremental when few movies changed (only their content neighbours are recomputed, see
+`_build_plan`); the command and the periodic job build in full.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import threading
 import time
@@ -21,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -32,7 +36,8 @@ from movies.selectors import movies_visible_to
 from movies.services import MovieNotFound
 from recommendations import selectors
 from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
+from recommendations.engine.index import FORMAT as INDEX_FORMAT
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, payload_meta, refresh_index
 from recommendations.models import EvaluationRun, RecommendationIndex, RecommendationLog
 
 logger = logging.getLogger(__name__)
@@ -74,28 +79,49 @@ def catalog_version(*, fresh: bool = False) -> str:
 def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | None:
     """Build the index from the database and store it as the current one.
 
-    Holds a cache lock so two processes never build at once; returns None when another build is running.
-    With force=False, does nothing (returns the current row) when the current index matches the catalog.
+    force=True: a full build, always (the command, the periodic job). force=False: nothing to do (returns the
+    current row) when the current index matches the catalog; otherwise an incremental build when
+    `_build_plan` allows one, else a full build. Holds a cache lock so two processes never build at once;
+    returns None when another build is running.
     """
     # django-redis answers None, not False, when Redis is down: no one can hold the lock then, so build.
     if cache.add(LOCK_KEY, "1", settings.RECOMMENDATIONS_BUILD_LOCK_SECONDS) is False:
         return None
     try:
         version = catalog_version(fresh=True)
-        if not force:
-            current = RecommendationIndex.objects.defer("payload").first()
-            if current is not None and current.catalog_version == version:
-                _publish(current)
-                return current
+        current = RecommendationIndex.objects.defer("payload").first()
+        if not force and current is not None and current.catalog_version == version:
+            _publish(current)
+            return current
         started = time.perf_counter()
-        index, interactions = _build_from_database()
+        now = timezone.now()
+        snapshot = _snapshot_from_database()
+        plan = _build_plan(previous=current, snapshot=snapshot, force=force, now=now)
+        k = settings.RECOMMENDATIONS_NEIGHBOURS
+        if plan.kind == RecommendationIndex.Kind.INCREMENTAL:
+            index = refresh_index(
+                plan.previous,
+                snapshot.catalog,
+                changed_tmdb_ids=plan.edited,
+                positives=snapshot.positives,
+                events=snapshot.events,
+                k=k,
+            )
+        else:
+            index = build_index(snapshot.catalog, positives=snapshot.positives, events=snapshot.events, k=k)
         payload = index.to_bytes()
+        incremental = plan.kind == RecommendationIndex.Kind.INCREMENTAL
         with transaction.atomic():
             row = RecommendationIndex.objects.create(
                 version=uuid.uuid4().hex,
                 catalog_version=version,
+                kind=plan.kind,
+                catalog_updated_at=snapshot.updated_at,
+                changed_movies=plan.changed if incremental else 0,
+                changed_since_full=current.changed_since_full + plan.changed if incremental else 0,
+                full_built_at=current.full_built_at if incremental else now,
                 movie_count=index.size,
-                interaction_count=interactions,
+                interaction_count=snapshot.interactions,
                 build_seconds=time.perf_counter() - started,
                 payload=payload,
             )
@@ -103,16 +129,85 @@ def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | N
             RecommendationIndex.objects.filter(pk__in=list(old)).delete()
         _publish(row)
         logger.info(
-            "recommendation index %s built: %d movies, %d interactions, %.1fs, %d KiB",
+            "recommendation index %s built (%s): %d movies, %d interactions, %.1fs, %d KiB",
             row.version[:8],
+            f"incremental, {plan.changed} changed since the previous build" if incremental else f"full: {plan.reason}",
             row.movie_count,
-            interactions,
+            row.interaction_count,
             row.build_seconds,
             len(payload) // 1024,
         )
         return row
     finally:
         cache.delete(LOCK_KEY)
+
+
+@dataclass
+class _Snapshot:
+    """The database as one build reads it."""
+
+    catalog: CatalogArrays
+    movie_updated_at: list[datetime.datetime]  # per catalog row
+    updated_at: datetime.datetime | None  # the newest of them: the next build's changes come after it
+    positives: sp.csr_matrix | None
+    events: collaborative.Events | None
+    interactions: int
+
+
+@dataclass
+class _BuildPlan:
+    kind: str  # a RecommendationIndex.Kind
+    reason: str = ""  # why a full build
+    previous: EngineIndex | None = None
+    edited: np.ndarray | None = None  # TMDb ids updated since the previous build
+    changed: int = 0  # new, edited and removed movies since the previous build
+
+
+def _build_plan(
+    *, previous: RecommendationIndex | None, snapshot: _Snapshot, force: bool, now: datetime.datetime
+) -> _BuildPlan:
+    """Full or incremental: the one place that decides.
+
+    Incremental only when the previous index has this format and this k, and the movies changed since the last
+    full build (this change included) are at most RECOMMENDATIONS_INCREMENTAL_MAX_SHARE of the catalog, and
+    the last full build is less than RECOMMENDATIONS_FULL_BUILD_HOURS old. Kept neighbour lists carry the
+    TF-IDF weights of the build that computed them, and a list that loses a neighbour stays shorter, so the
+    drift grows with everything changed since the last full build, not with this change alone; the age limit
+    bounds whatever the change tracking cannot see (a row committed late with an older updated_at).
+    """
+
+    def full(reason: str) -> _BuildPlan:
+        return _BuildPlan(RecommendationIndex.Kind.FULL, reason)
+
+    if force:
+        return full("requested")
+    if previous is None:
+        return full("no previous index")
+    if previous.catalog_updated_at is None or previous.full_built_at is None:
+        return full("the previous index does not record what it read")
+    hours = settings.RECOMMENDATIONS_FULL_BUILD_HOURS
+    if now - previous.full_built_at >= datetime.timedelta(hours=hours):
+        return full(f"the last full build is more than {hours}h old")
+    old = _memo if _memo is not None and _memo.version == previous.version else None
+    payload = b""
+    if old is None:
+        payload = bytes(RecommendationIndex.objects.values_list("payload", flat=True).get(pk=previous.pk))
+    meta = old.meta if old is not None else payload_meta(payload)
+    k = settings.RECOMMENDATIONS_NEIGHBOURS
+    if meta.get("format") != INDEX_FORMAT or meta.get("k") != k:
+        return full(f"the previous index has format {meta.get('format')} and k {meta.get('k')}")
+    if old is None:
+        old = EngineIndex.from_bytes(payload, version=previous.version, catalog_version=previous.catalog_version)
+    tmdb_ids = snapshot.catalog.tmdb_ids
+    edited = tmdb_ids[np.array([at > previous.catalog_updated_at for at in snapshot.movie_updated_at], dtype=bool)]
+    new = np.setdiff1d(tmdb_ids, old.tmdb_ids)
+    removed = np.setdiff1d(old.tmdb_ids, tmdb_ids)
+    changed = len(np.union1d(edited, new)) + len(removed)
+    since_full = previous.changed_since_full + changed
+    share = settings.RECOMMENDATIONS_INCREMENTAL_MAX_SHARE
+    if since_full > share * len(tmdb_ids):
+        return full(f"{since_full} of {len(tmdb_ids)} movies changed since the last full build (> {share:.0%})")
+    return _BuildPlan(RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed)
 
 
 def _publish(row: RecommendationIndex) -> None:
@@ -129,7 +224,7 @@ def _newest() -> dict | None:
     return RecommendationIndex.objects.values("version", "catalog_version").first()
 
 
-def _build_from_database() -> tuple[EngineIndex, int]:
+def _snapshot_from_database() -> _Snapshot:
     movies, genre_pairs = selectors.catalog_rows()
     row_of_pk = {pk: i for i, (pk, *_rest) in enumerate(movies)}
     genres: list[list[int]] = [[] for _ in movies]
@@ -154,9 +249,9 @@ def _build_from_database() -> tuple[EngineIndex, int]:
         vote_count=np.array([m[9] for m in movies], dtype=np.float64),
         adult=np.array([m[10] for m in movies], dtype=bool),
     )
+    updated = [m[11] for m in movies]
     positives, events, count = _interactions(row_of_pk)
-    index = build_index(catalog, positives=positives, events=events, k=settings.RECOMMENDATIONS_NEIGHBOURS)
-    return index, count
+    return _Snapshot(catalog, updated, max(updated, default=None), positives, events, count)
 
 
 def _interactions(row_of_pk: dict[int, int]):

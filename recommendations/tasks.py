@@ -11,8 +11,9 @@ from recommendations import services
 def rebuild_recommendation_index(force: bool = True) -> dict:
     """Rebuild the shared index (the catalog commands call this after loading or syncing).
 
-    force=False skips the build when the index already matches the catalog. A build already running
-    elsewhere makes this a no-op ({"built": False}).
+    force=True builds in full. force=False skips the build when the index already matches the catalog, and
+    otherwise builds incrementally when few movies changed ("kind" in the result says which ran). A build
+    already running elsewhere makes this a no-op ({"built": False}).
     """
     row = services.recommendation_index_build(force=force)
     if row is None:
@@ -20,6 +21,8 @@ def rebuild_recommendation_index(force: bool = True) -> dict:
     return {
         "built": True,
         "version": row.version,
+        "kind": row.kind,
+        "changed_movies": row.changed_movies,
         "movies": row.movie_count,
         "interactions": row.interaction_count,
         "seconds": round(row.build_seconds, 2),

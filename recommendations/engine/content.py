@@ -116,6 +116,14 @@ def top_k_neighbours(
     k = max(0, min(k, n - 1))
     if n == 0 or k == 0:
         return sp.csr_matrix((n, n), dtype=np.float32)
+    todo = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    parts = [_top_k(idx, block, k) for idx, block in _similarity_blocks(features, todo, chunk, dense_columns)]
+    return _csr(parts, n)
+
+
+def _similarity_blocks(features: sp.csr_matrix, todo: np.ndarray, chunk: int, dense_columns: int):
+    """(rows, their cosine with every row) for `todo`, `chunk` rows at a time; a row's cosine with itself is -1."""
+    n = features.shape[0]
     doc_freq = np.diff(features.tocsc().indptr)
     order = np.argsort(-doc_freq, kind="stable")
     frequent = order[: min(dense_columns, len(order))]
@@ -124,24 +132,31 @@ def top_k_neighbours(
     dense = features[:, frequent].toarray() if len(frequent) else None
     sparse_part = features[:, rare].tocsr()
     sparse_t = sparse_part.T.tocsr()
-
-    todo = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    out_rows, out_cols, out_vals = [], [], []
     for start in range(0, len(todo), chunk):
         idx = todo[start : start + chunk]
         block = dense[idx] @ dense.T if dense is not None else np.zeros((len(idx), n), dtype=np.float32)
         product = (sparse_part[idx] @ sparse_t).tocoo()
         block[product.row, product.col] += product.data
         block[np.arange(len(idx)), idx] = -1.0  # never the movie itself
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        sims = np.take_along_axis(block, top, axis=1)
-        keep = sims > 1e-6
-        r = np.repeat(idx, k).reshape(len(idx), k)
-        out_rows.append(r[keep])
-        out_cols.append(top[keep])
-        out_vals.append(sims[keep])
+        yield idx, block
+
+
+def _top_k(idx: np.ndarray, block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, cosine) of each block row's k best columns with a positive cosine."""
+    top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+    sims = np.take_along_axis(block, top, axis=1)
+    keep = sims > 1e-6
+    r = np.repeat(idx, k).reshape(len(idx), k)
+    return r[keep], top[keep], sims[keep]
+
+
+def _csr(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int) -> sp.csr_matrix:
+    parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)), *parts]
     result = sp.csr_matrix(
-        (np.concatenate(out_vals), (np.concatenate(out_rows), np.concatenate(out_cols))),
+        (
+            np.concatenate([p[2] for p in parts]),
+            (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])),
+        ),
         shape=(n, n),
         dtype=np.float32,
     )
@@ -149,33 +164,46 @@ def top_k_neighbours(
     return result
 
 
-def refresh_neighbours(features: sp.csr_matrix, neighbours: sp.csr_matrix, rows: np.ndarray, k: int) -> sp.csr_matrix:
+def refresh_neighbours(
+    features: sp.csr_matrix,
+    neighbours: sp.csr_matrix,
+    rows: np.ndarray,
+    k: int,
+    *,
+    chunk: int = 512,
+    dense_columns: int = 256,
+) -> sp.csr_matrix:
     """Incremental rebuild: recompute the neighbour lists of `rows` (new or edited movies, features already
     updated) and merge their new similarities into every other movie's list, without the full n x n pass.
 
-    Cost: |rows| x n instead of n x n. Approximation: another movie that loses a neighbour to an edit keeps
-    a list one shorter until the next full build (its (k+1)-th neighbour was never stored).
+    One pass over `rows` x n gives both: each changed row's own top k, and the changed movies that now beat
+    another movie's k-th neighbour (only those enter its list, so the merge stays small). Cost: |rows| x n
+    instead of n x n. Approximation: another movie that loses a neighbour to an edit keeps a list one shorter
+    until the next full build (its (k+1)-th neighbour was never stored).
     """
     features = features.tocsr().astype(np.float32)
     n = features.shape[0]
+    k = max(0, min(k, n - 1))
     rows = np.unique(np.asarray(rows, dtype=np.int64))
-    fresh = top_k_neighbours(features, k, rows=rows)
-    old = neighbours.tocoo()
+    neighbours = neighbours.tocsr()
+    if n == 0 or k == 0 or not len(rows):
+        return neighbours
     changed = np.zeros(n, dtype=bool)
     changed[rows] = True
+    # What a changed movie must beat to enter another movie's list: that list's k-th similarity when it is full.
+    lengths = np.diff(neighbours.indptr)
+    floor = np.full(n, 1e-6, dtype=np.float32)
+    listed = lengths > 0
+    if neighbours.nnz:
+        lowest = np.minimum.reduceat(neighbours.data, neighbours.indptr[:-1][listed])
+        full = lengths[listed] >= k
+        floor[np.flatnonzero(listed)[full]] = lowest[full]
+    old = neighbours.tocoo()
     keep = ~changed[old.row] & ~changed[old.col]
-    cross = (features @ features[rows].T).tocoo()  # n x |rows|: every movie against the changed ones
-    cols = rows[cross.col]
-    new = (cross.data > 1e-6) & (cross.row != cols) & ~changed[cross.row]
-    merged = sp.csr_matrix(
-        (
-            np.concatenate([old.data[keep], cross.data[new], fresh.data]),
-            (
-                np.concatenate([old.row[keep], cross.row[new], np.repeat(np.arange(n), np.diff(fresh.indptr))]),
-                np.concatenate([old.col[keep], cols[new], fresh.indices]),
-            ),
-        ),
-        shape=(n, n),
-        dtype=np.float32,
-    )
-    return sparse_top_k_rows(merged, k)
+    parts = [(old.row[keep], old.col[keep], old.data[keep])]
+    for idx, block in _similarity_blocks(features, rows, chunk, dense_columns):
+        parts.append(_top_k(idx, block, k))
+        r, c = np.nonzero(block > floor)
+        entering = ~changed[c]
+        parts.append((c[entering], idx[r[entering]], block[r[entering], c[entering]]))
+    return sparse_top_k_rows(_csr(parts, n), k)

@@ -37,3 +37,14 @@ def test_a_later_catalog_change_rebuilds_for_the_new_catalog():
     rebuilt = RecommendationIndex.objects.latest("id")
     assert rebuilt.movie_count == 5
     assert rebuilt.version != first.version
+
+
+def test_a_small_sync_refreshes_the_index_incrementally():
+    MovieFactory.create_batch(20)
+    catalog_bulk_changed()
+
+    MovieFactory(title="Movie Sequel")
+    catalog_bulk_changed()
+
+    rebuilt = RecommendationIndex.objects.latest("id")
+    assert (rebuilt.kind, rebuilt.changed_movies, rebuilt.movie_count) == ("incremental", 1, 21)

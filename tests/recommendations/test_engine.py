@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, refresh_index
 
 
 def random_features(n=300, d=80, seed=0):
@@ -187,3 +187,46 @@ def test_refresh_neighbours_matches_a_full_build_for_the_changed_rows_and_their_
     assert set(refreshed[5].indices) == set(full[5].indices)
     assert 5 in refreshed[9].indices  # the edit reached movie 9's list
     assert refreshed[9].nnz <= 10
+
+
+def catalog_of(tmdb_ids, docs) -> CatalogArrays:
+    n = len(docs)
+    return CatalogArrays(
+        tmdb_ids=np.array(tmdb_ids),
+        docs=docs,
+        popularity=np.arange(n, dtype=float),
+        vote_average=np.full(n, 7.0),
+        vote_count=np.full(n, 100.0),
+        adult=np.zeros(n, dtype=bool),
+    )
+
+
+def test_refresh_index_recomputes_changed_rows_keeps_the_others_and_drops_removed_movies():
+    rng = np.random.default_rng(2)
+
+    def doc():
+        words = " ".join(f"w{w}" for w in rng.integers(0, 30, 4))
+        return content.MovieDoc(title=words, genres=[int(rng.integers(0, 3))], director=f"D{rng.integers(0, 5)}")
+
+    docs = [doc() for _ in range(40)]
+    previous = build_index(catalog_of(range(100, 140), docs), k=5)
+    # 105 leaves the catalog, 110 is edited, 900 is new; the row order shifts.
+    kept = [(t, d) for t, d in zip(range(100, 140), docs, strict=True) if t != 105]
+    kept[9] = (110, doc())
+    ids = [t for t, _ in kept] + [900]
+    catalog = catalog_of(ids, [d for _, d in kept] + [doc()])
+
+    refreshed = refresh_index(previous, catalog, changed_tmdb_ids=[110], k=5)
+    full = build_index(catalog, k=5)
+
+    def neighbours(index, tmdb_id):
+        row = index.content[index.position[tmdb_id]]
+        return set(index.tmdb_ids[row.indices].tolist())
+
+    assert neighbours(refreshed, 110) == neighbours(full, 110)
+    assert neighbours(refreshed, 900) == neighbours(full, 900)
+    assert 105 not in refreshed.position and 105 not in refreshed.tmdb_ids[refreshed.content.indices]
+    others = [t for t in ids if t not in (110, 900)]
+    untouched = [t for t in others if not {105, 110, 900} & (neighbours(previous, t) | neighbours(refreshed, t))]
+    assert untouched and all(neighbours(refreshed, t) == neighbours(previous, t) for t in untouched)
+    assert refreshed.size == 40 and refreshed.cooc.shape == (40, 40) and refreshed.genres.shape[0] == 40

@@ -8,7 +8,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--if-stale", action="store_true", help="Only build when the index does not match the catalog."
+            "--if-stale",
+            action="store_true",
+            help="Only build when the index does not match the catalog, incrementally when few movies changed "
+            "(without it: a full build).",
         )
 
     def handle(self, *args, **options):
@@ -16,6 +19,6 @@ class Command(BaseCommand):
         if not result["built"]:
             raise CommandError(f"Not built: {result['reason']}.")
         self.stdout.write(
-            f"Recommendation index {result['version'][:8]}: {result['movies']} movies, "
+            f"Recommendation index {result['version'][:8]} ({result['kind']}): {result['movies']} movies, "
             f"{result['interactions']} interactions, {result['seconds']}s."
         )
