@@ -127,7 +127,9 @@ class GenreRecommendationsApi(_RecommendationListApi):
     description=(
         "A hybrid list: a taste profile from favorites, likes, ratings (weighted by rating and recency) and the "
         "watchlist, with dislikes and low ratings pushing away; saved preferences seed a new account; "
-        "co-occurrence across users blended with content similarity; popular, well-rated movies fill the rest. "
+        "co-occurrence across users and what people went on to watch after the caller's latest movies, blended "
+        "with content similarity; popular, well-rated movies fill the rest. Each item's `reason` names its "
+        'strongest signal, e.g. "because you liked Heat", "people often watch this after Heat". '
         "Never a favorited, watched, rated, liked or disliked movie; at most two per director. Cached per user "
         "until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds). While an A/B experiment runs "
         "(see the admin), the caller's variant may use other blend weights or the popularity prior alone; the "
@@ -167,7 +169,7 @@ class UserRecommendationsApi(_RecommendationListApi):
             request_id=request_id,
             assignment=assignment,
             kind=RecommendationLog.Kind.PERSONALIZED,
-            algorithm=assignment.algorithm_label if assignment else "hybrid-v1",
+            algorithm=assignment.algorithm_label if assignment else "hybrid-v2",
             experiment_id=assignment.experiment_id if assignment else None,
             variant=assignment.variant.name if assignment else "",
         )

@@ -171,7 +171,7 @@ class TestPersonalizedVariant:
         response = client_for(UserFactory()).get("/api/users/me/recommendations/")
 
         assert "X-Experiment" not in response
-        assert RecommendationLog.objects.get().algorithm == "hybrid-v1"
+        assert RecommendationLog.objects.get().algorithm == "hybrid-v2"
         assert len(response["X-Request-Id"]) == 32
 
     def test_other_lists_record_a_request_id(self, api_client, catalog):
