@@ -6,8 +6,8 @@ Two sizes:
   serialisation: server time without the network);
 - synthetic: 100k movies and 1M interactions (50k users) generated in memory, timed at the engine level
   (the request's array work; the database part of a request is the same 3-6 indexed queries at any size),
-  including incremental refreshes of 100 and of 1,000 changed movies (engine.index.refresh_index, what the
-  service runs after a small sync) against the full build.
+  including incremental refreshes of 100 and of 1,000 changed movies (engine.index.build_index given the
+  previous index, what the service runs after a small sync) against the full build.
 
 Each build runs in a child process so its peak RSS is its own. Writes bench/results/recommendations.json.
 Usage: python bench/bench_recommendations.py [--quick]   (--quick: 20k movies / 200k interactions)
@@ -118,14 +118,15 @@ def changed_catalog(catalog, positives, n_changed: int, seed: int):
 
 
 def refresh_figures(index, catalog, positives, events, n_changed: int) -> dict:
-    """An incremental refresh through engine.index.refresh_index (what the service runs), and how many of the
-    refreshed neighbours an exact search over the new catalog agrees with, on 1,000 sampled movies."""
+    """An incremental refresh through engine.index.build_index given the previous index (what the service
+    runs), and how many of the refreshed neighbours an exact search over the new catalog agrees with, on 1,000
+    sampled movies."""
     from recommendations.engine import content
-    from recommendations.engine.index import refresh_index
+    from recommendations.engine.index import build_index
 
     changed, grown, edited = changed_catalog(catalog, positives, n_changed, seed=n_changed)
     started = time.perf_counter()
-    refreshed = refresh_index(index, changed, changed_tmdb_ids=edited, positives=grown, events=events, k=50)
+    refreshed = build_index(changed, positives=grown, events=events, previous=index, changed_tmdb_ids=edited, k=50)
     seconds = time.perf_counter() - started
     sample = np.random.default_rng(5).choice(refreshed.size, size=1_000, replace=False)
     exact = content.top_k_neighbours(content.build_features(changed.docs), 50, rows=sample)

@@ -37,7 +37,7 @@ from movies.services import MovieNotFound
 from recommendations import selectors
 from recommendations.engine import collaborative, content, personalized, priors, taste
 from recommendations.engine.index import FORMAT as INDEX_FORMAT
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, payload_meta, refresh_index
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, payload_meta
 from recommendations.models import EvaluationRun, RecommendationIndex, RecommendationLog
 
 logger = logging.getLogger(__name__)
@@ -98,17 +98,14 @@ def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | N
         snapshot = _snapshot_from_database()
         plan = _build_plan(previous=current, snapshot=snapshot, force=force, now=now)
         k = settings.RECOMMENDATIONS_NEIGHBOURS
-        if plan.kind == RecommendationIndex.Kind.INCREMENTAL:
-            index = refresh_index(
-                plan.previous,
-                snapshot.catalog,
-                changed_tmdb_ids=plan.edited,
-                positives=snapshot.positives,
-                events=snapshot.events,
-                k=k,
-            )
-        else:
-            index = build_index(snapshot.catalog, positives=snapshot.positives, events=snapshot.events, k=k)
+        index = build_index(
+            snapshot.catalog,
+            positives=snapshot.positives,
+            events=snapshot.events,
+            previous=plan.previous,  # None for a full build
+            changed_tmdb_ids=plan.edited,
+            k=k,
+        )
         payload = index.to_bytes()
         incremental = plan.kind == RecommendationIndex.Kind.INCREMENTAL
         with transaction.atomic():
@@ -159,7 +156,7 @@ class _BuildPlan:
     kind: str  # a RecommendationIndex.Kind
     reason: str = ""  # why a full build
     previous: EngineIndex | None = None
-    edited: np.ndarray | None = None  # TMDb ids updated since the previous build
+    edited: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # updated TMDb ids
     changed: int = 0  # new, edited and removed movies since the previous build
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -157,6 +157,8 @@ def build_index(
     *,
     positives: sp.csr_matrix | None = None,
     events: collaborative.Events | None = None,
+    previous: EngineIndex | None = None,
+    changed_tmdb_ids: Iterable[int] = (),
     k: int = 50,
     cooc_k: int = 50,
     transitions_k: int = 100,
@@ -167,93 +169,20 @@ def build_index(
 
     `positives` is users x movies (row order of `catalog`) with positive weights, `events` every user's
     interactions in time order; None for no users yet.
+
+    With `previous` (this catalog's index a little while ago), an incremental build: only the content
+    neighbours of new movies and of `changed_tmdb_ids` are recomputed (and merged into the other movies'
+    lists); every other movie keeps its list from `previous`, re-mapped to the new row order, with the movies
+    that left the catalog dropped. Drift: the kept lists hold similarities under the previous TF-IDF weights,
+    and a kept list that loses a neighbour to an edit or a removal stays one shorter; a full build resets
+    both. Cost: |changed| x n instead of n x n for the neighbours. Everything else (co-occurrence,
+    transitions, priors, incidences, flags) is rebuilt either way: seconds at 100k movies.
     """
     features = content.build_features(catalog.docs)
-    neighbours = content.top_k_neighbours(features, k, chunk=chunk)
-    return _assemble(
-        catalog,
-        features,
-        neighbours,
-        positives=positives,
-        events=events,
-        k=k,
-        cooc_k=cooc_k,
-        transitions_k=transitions_k,
-    )
-
-
-def refresh_index(
-    previous: EngineIndex,
-    catalog: CatalogArrays,
-    *,
-    changed_tmdb_ids,
-    positives: sp.csr_matrix | None = None,
-    events: collaborative.Events | None = None,
-    k: int = 50,
-    cooc_k: int = 50,
-    transitions_k: int = 100,
-    chunk: int = 512,
-) -> EngineIndex:
-    """`build_index` for a catalog that changed a little since `previous` was built: the same index, except
-    that only the content neighbours of new movies and of `changed_tmdb_ids` are recomputed (and merged into
-    the other movies' lists); every other movie keeps its list from `previous`, re-mapped to the new row
-    order, with the movies that left the catalog dropped.
-
-    Drift: the kept lists hold similarities under the previous TF-IDF weights, and a kept list that loses a
-    neighbour to an edit or a removal stays one shorter; a full build resets both. Cost: |changed| x n
-    instead of n x n for the neighbours; the rest is what `build_index` does.
-    """
-    if previous.meta.get("k") != k:
-        raise ValueError(f"The previous index keeps {previous.meta.get('k')} neighbours per movie, not {k}.")
-    tmdb_ids = np.asarray(catalog.tmdb_ids, dtype=np.int64)
-    n = len(tmdb_ids)
-    old_row = _rows_in(previous.tmdb_ids, tmdb_ids)
-    refresh = np.flatnonzero((old_row < 0) | np.isin(tmdb_ids, np.asarray(list(changed_tmdb_ids), dtype=np.int64)))
-    new_row = np.full(previous.size, -1, dtype=np.int64)
-    new_row[old_row[old_row >= 0]] = np.flatnonzero(old_row >= 0)
-    old = previous.content.tocoo()
-    keep = (new_row[old.row] >= 0) & (new_row[old.col] >= 0)  # both movies still in the catalog
-    carried = sp.csr_matrix(
-        (old.data[keep], (new_row[old.row[keep]], new_row[old.col[keep]])), shape=(n, n), dtype=np.float32
-    )
-    features = content.build_features(catalog.docs)
-    neighbours = content.refresh_neighbours(features, carried, refresh, k, chunk=chunk) if len(refresh) else carried
-    return _assemble(
-        catalog,
-        features,
-        neighbours,
-        positives=positives,
-        events=events,
-        k=k,
-        cooc_k=cooc_k,
-        transitions_k=transitions_k,
-    )
-
-
-def _rows_in(known: np.ndarray, tmdb_ids: np.ndarray) -> np.ndarray:
-    """Each id's row in `known`, -1 when absent."""
-    known = np.asarray(known, dtype=np.int64)
-    if not len(known):
-        return np.full(len(tmdb_ids), -1, dtype=np.int64)
-    order = np.argsort(known, kind="stable")
-    at = np.minimum(np.searchsorted(known, tmdb_ids, sorter=order), len(known) - 1)
-    return np.where(known[order[at]] == tmdb_ids, order[at], -1)
-
-
-def _assemble(
-    catalog: CatalogArrays,
-    features: sp.csr_matrix,
-    neighbours: sp.csr_matrix,
-    *,
-    positives: sp.csr_matrix | None,
-    events: collaborative.Events | None,
-    k: int,
-    cooc_k: int,
-    transitions_k: int,
-) -> EngineIndex:
-    """Everything but the content neighbours, for full builds and refreshes alike: co-occurrence, transitions,
-    priors, incidences and flags are rebuilt every time (seconds at 100k movies), only the neighbour search
-    is not."""
+    if previous is None:
+        neighbours = content.top_k_neighbours(features, k, chunk=chunk)
+    else:
+        neighbours = _refreshed_neighbours(previous, catalog.tmdb_ids, features, changed_tmdb_ids, k=k, chunk=chunk)
     n = len(catalog.tmdb_ids)
     if positives is not None and positives.nnz:
         cooc = collaborative.cooccurrence_neighbours(positives, cooc_k)
@@ -288,3 +217,33 @@ def _assemble(
         adult=np.asarray(catalog.adult, dtype=bool),
         meta={"k": k, "cooc_k": cooc_k, "transitions_k": transitions_k, "n_features": int(features.shape[1])},
     )
+
+
+def _refreshed_neighbours(
+    previous: EngineIndex, tmdb_ids, features: sp.csr_matrix, changed_tmdb_ids: Iterable[int], *, k: int, chunk: int
+) -> sp.csr_matrix:
+    """The previous index's neighbour lists in the new row order, with new and changed movies recomputed."""
+    if previous.meta.get("k") != k:
+        raise ValueError(f"The previous index keeps {previous.meta.get('k')} neighbours per movie, not {k}.")
+    tmdb_ids = np.asarray(tmdb_ids, dtype=np.int64)
+    n = len(tmdb_ids)
+    old_row = _rows_in(previous.tmdb_ids, tmdb_ids)
+    refresh = np.flatnonzero((old_row < 0) | np.isin(tmdb_ids, np.asarray(list(changed_tmdb_ids), dtype=np.int64)))
+    new_row = np.full(previous.size, -1, dtype=np.int64)
+    new_row[old_row[old_row >= 0]] = np.flatnonzero(old_row >= 0)
+    old = previous.content.tocoo()
+    keep = (new_row[old.row] >= 0) & (new_row[old.col] >= 0)  # both movies still in the catalog
+    carried = sp.csr_matrix(
+        (old.data[keep], (new_row[old.row[keep]], new_row[old.col[keep]])), shape=(n, n), dtype=np.float32
+    )
+    return content.refresh_neighbours(features, carried, refresh, k, chunk=chunk) if len(refresh) else carried
+
+
+def _rows_in(known: np.ndarray, tmdb_ids: np.ndarray) -> np.ndarray:
+    """Each id's row in `known`, -1 when absent."""
+    known = np.asarray(known, dtype=np.int64)
+    if not len(known):
+        return np.full(len(tmdb_ids), -1, dtype=np.int64)
+    order = np.argsort(known, kind="stable")
+    at = np.minimum(np.searchsorted(known, tmdb_ids, sorter=order), len(known) - 1)
+    return np.where(known[order[at]] == tmdb_ids, order[at], -1)

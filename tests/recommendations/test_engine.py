@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, refresh_index
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
 
 
 def random_features(n=300, d=80, seed=0):
@@ -201,7 +201,7 @@ def catalog_of(tmdb_ids, docs) -> CatalogArrays:
     )
 
 
-def test_refresh_index_recomputes_changed_rows_keeps_the_others_and_drops_removed_movies():
+def test_an_incremental_build_recomputes_changed_rows_keeps_the_others_and_drops_removed_movies():
     rng = np.random.default_rng(2)
 
     def doc():
@@ -216,7 +216,7 @@ def test_refresh_index_recomputes_changed_rows_keeps_the_others_and_drops_remove
     ids = [t for t, _ in kept] + [900]
     catalog = catalog_of(ids, [d for _, d in kept] + [doc()])
 
-    refreshed = refresh_index(previous, catalog, changed_tmdb_ids=[110], k=5)
+    refreshed = build_index(catalog, previous=previous, changed_tmdb_ids=[110], k=5)
     full = build_index(catalog, k=5)
 
     def neighbours(index, tmdb_id):
