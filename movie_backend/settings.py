@@ -209,10 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "movie_backend.tasks.rollup_usage",
         "schedule": timedelta(minutes=15),
     },
-    # Picks up new interactions for the co-occurrence lists; catalog changes rebuild on their own.
+    # Recounts co-occurrence and transitions from new interactions, keeping the content lists (incremental:
+    # about 16 s at 100k movies), and builds in full once RECOMMENDATIONS_FULL_BUILD_HOURS have passed since the
+    # last full build. Catalog changes rebuild on their own.
     "recommendations-rebuild-index": {
         "task": "recommendations.tasks.rebuild_recommendation_index",
-        "schedule": timedelta(hours=6),
+        "schedule": timedelta(minutes=30),
+        "kwargs": {"force": False, "interactions": True},
     },
     "users-flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",

@@ -10,7 +10,7 @@ The catalog commands call `tasks.rebuild_recommendation_index` after loading or 
 a request that finds no index builds it under a cache lock (others wait for it), and a request that finds
 a stale one queues a rebuild (run in-process when Celery is eager) and is served the previous index meanwhile.
 Such a rebuild is incremental when few movies changed (only their content neighbours are recomputed, see
-`_build_plan`); the command and the periodic job build in full.
+`_build_plan`); so is the periodic job that recounts interactions. The build command builds in full.
 """
 
 from __future__ import annotations
@@ -76,13 +76,14 @@ def catalog_version(*, fresh: bool = False) -> str:
     return version
 
 
-def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | None:
+def recommendation_index_build(*, force: bool = True, interactions: bool = False) -> RecommendationIndex | None:
     """Build the index from the database and store it as the current one.
 
-    force=True: a full build, always (the command, the periodic job). force=False: nothing to do (returns the
-    current row) when the current index matches the catalog; otherwise an incremental build when
-    `_build_plan` allows one, else a full build. Holds a cache lock so two processes never build at once;
-    returns None when another build is running.
+    force=True: a full build, always (the command). force=False: nothing to do (returns the current row) when
+    the current index matches the catalog, unless `interactions` asks for the users' newest interactions
+    (the periodic job: co-occurrence and transition lists are recounted); otherwise an incremental build when
+    `_build_plan` allows one (with the catalog unchanged, every content list is kept), else a full build.
+    Holds a cache lock so two processes never build at once; returns None when another build is running.
     """
     # django-redis answers None, not False, when Redis is down: no one can hold the lock then, so build.
     if cache.add(LOCK_KEY, "1", settings.RECOMMENDATIONS_BUILD_LOCK_SECONDS) is False:
@@ -90,7 +91,7 @@ def recommendation_index_build(*, force: bool = True) -> RecommendationIndex | N
     try:
         version = catalog_version(fresh=True)
         current = RecommendationIndex.objects.defer("payload").first()
-        if not force and current is not None and current.catalog_version == version:
+        if not force and not interactions and current is not None and current.catalog_version == version:
             _publish(current)
             return current
         started = time.perf_counter()

@@ -77,6 +77,21 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     rating = None
 
 
+def liked_at(user, movie, *, days_ago: float) -> Interaction:
+    """A like made `days_ago` days ago (the order of a user's likes is what the transitions read)."""
+    interaction = InteractionFactory(user=user, movie=movie, type=Interaction.Type.LIKED)
+    Interaction.objects.filter(pk=interaction.pk).update(updated_at=timezone.now() - datetime.timedelta(days=days_ago))
+    return interaction
+
+
+def fans_like_in_order(*movies, fans: int) -> None:
+    """`fans` new users, each liking `movies` one day apart, in the order given."""
+    for _ in range(fans):
+        fan = UserFactory()
+        for i, movie in enumerate(movies):
+            liked_at(fan, movie, days_ago=len(movies) + 1 - i)
+
+
 class PreferenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Preference

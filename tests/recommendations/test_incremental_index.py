@@ -14,7 +14,8 @@ from movies.models import Genre, Movie
 from recommendations import services
 from recommendations.models import RecommendationIndex
 from recommendations.tasks import rebuild_recommendation_index
-from tests.factories import MovieFactory
+from tests.conftest import client_for
+from tests.factories import MovieFactory, UserFactory, fans_like_in_order, liked_at
 from tests.recommendations.conftest import ACTION, SCI_FI
 
 FULL, INCREMENTAL = RecommendationIndex.Kind.FULL, RecommendationIndex.Kind.INCREMENTAL
@@ -163,3 +164,34 @@ class TestFullOrIncremental:
         add_sequel()
 
         assert rebuild_if_stale().kind == FULL
+
+
+@pytest.mark.django_db
+class TestPeriodicInteractionRefresh:
+    """Beat's job: force=False, interactions=True, with no catalog change."""
+
+    def test_new_interactions_reach_the_lists_without_recomputing_content(self, built):
+        before = services.current_index()
+        fans_like_in_order(built["notting"], built["filler5"], fans=4)
+        user = UserFactory()
+        liked_at(user, built["notting"], days_ago=0)
+
+        result = rebuild_recommendation_index.delay(force=False, interactions=True).get()
+        after = services.current_index()
+
+        assert (result["kind"], result["changed_movies"]) == ("incremental", 0)
+        assert (after.content != before.content).nnz == 0  # every content list kept
+        first = client_for(user).get("/api/users/me/recommendations/", {"limit": 5}).json()["results"][0]
+        assert (first["tmdb_id"], first["reason"]) == (700_005, "people often watch this after Notting Hill")
+
+    def test_without_interactions_an_unchanged_catalog_builds_nothing(self, built):
+        rows = RecommendationIndex.objects.count()
+
+        result = rebuild_recommendation_index.delay(force=False).get()
+
+        assert RecommendationIndex.objects.count() == rows and result["version"] == services.current_index().version
+
+    def test_a_day_after_the_last_full_build_the_periodic_job_builds_in_full(self, built):
+        RecommendationIndex.objects.update(full_built_at=timezone.now() - datetime.timedelta(hours=25))
+
+        assert rebuild_recommendation_index.delay(force=False, interactions=True).get()["kind"] == "full"

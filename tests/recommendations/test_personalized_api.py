@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db.models import F
-from django.utils import timezone
 
 from recommendations.models import RecommendationLog
 from tests.conftest import client_for
-from tests.factories import FavoriteFactory, InteractionFactory, PreferenceFactory, UserFactory
-from users.models import Interaction, User
+from tests.factories import (
+    FavoriteFactory,
+    InteractionFactory,
+    PreferenceFactory,
+    UserFactory,
+    fans_like_in_order,
+    liked_at,
+)
+from users.models import User
 
 URL = "/api/users/me/recommendations/"
 
@@ -18,21 +23,6 @@ URL = "/api/users/me/recommendations/"
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [m["tmdb_id"] for m in response.json()["results"]]
-
-
-def liked_at(user, movie, *, days_ago: float):
-    """A like made `days_ago` days ago (the order of a user's likes is what the transitions read)."""
-    interaction = InteractionFactory(user=user, movie=movie, type="liked")
-    Interaction.objects.filter(pk=interaction.pk).update(updated_at=timezone.now() - timedelta(days=days_ago))
-    return interaction
-
-
-def fans_like_in_order(*movies, fans: int) -> None:
-    """`fans` new users, each liking `movies` one day apart, in the order given."""
-    for _ in range(fans):
-        fan = UserFactory()
-        for i, movie in enumerate(movies):
-            liked_at(fan, movie, days_ago=len(movies) + 1 - i)
 
 
 def bump_taste(user) -> None:
