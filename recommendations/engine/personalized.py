@@ -100,14 +100,18 @@ def components(index: EngineIndex, taste: Taste) -> dict[str, np.ndarray]:
 
 def blended_scores(index: EngineIndex, taste: Taste, blend: Blend = Blend()) -> np.ndarray:  # noqa: B008
     """The hybrid score of every movie (float32[n]); no exclusions, no diversity."""
-    parts = components(index, taste.compact())
-    return (
-        blend.content * parts[CONTENT]
-        + blend.collaborative * parts[COLLABORATIVE]
-        + blend.sequential * parts[SEQUENTIAL]
-        + blend.preferences * parts["preferences"]
-        + blend.popularity * parts[POPULAR]
-    ).astype(np.float32)
+    return sum(_weighted(components(index, taste.compact()), blend).values()).astype(np.float32)
+
+
+def _weighted(parts: dict[str, np.ndarray], blend: Blend) -> dict[str, np.ndarray]:
+    """Each component times its blend weight."""
+    return {
+        CONTENT: blend.content * parts[CONTENT],
+        COLLABORATIVE: blend.collaborative * parts[COLLABORATIVE],
+        SEQUENTIAL: blend.sequential * parts[SEQUENTIAL],
+        "preferences": blend.preferences * parts["preferences"],
+        POPULAR: blend.popularity * parts[POPULAR],
+    }
 
 
 def rank(
@@ -120,14 +124,7 @@ def rank(
 ) -> Ranked:
     """The top `limit` movies for this taste, diverse, each with the component that put it there."""
     taste = taste.compact()
-    parts = components(index, taste)
-    weighted = {
-        CONTENT: blend.content * parts[CONTENT],
-        COLLABORATIVE: blend.collaborative * parts[COLLABORATIVE],
-        SEQUENTIAL: blend.sequential * parts[SEQUENTIAL],
-        "preferences": blend.preferences * parts["preferences"],
-        POPULAR: blend.popularity * parts[POPULAR],
-    }
+    weighted = _weighted(components(index, taste), blend)
     total = sum(weighted.values()).astype(np.float32)
     total[np.asarray(taste.exclude, dtype=np.int64)] = -np.inf
     if allowed is not None:
