@@ -270,19 +270,19 @@ def _interactions(row_of_pk: dict[int, int]):
     if not users:
         return None, None, len(rows)
     user_ids, user_rows = np.unique(np.array(users), return_inverse=True)
-    items_arr, ages_arr = np.array(items), np.array(ages)
+    items_arr, ages_arr, weights_arr = np.array(items), np.array(ages), np.array(weights)
     # Sorting on minus the age puts each user's oldest event first.
     events = collaborative.Events(user_rows, items_arr, -ages_arr)
-    positive = np.array(weights) > 0
+    positive = weights_arr > 0
     if not positive.any():
         return None, events, len(rows)
-    user_rows, items_arr, ages_arr = user_rows[positive], items_arr[positive], ages_arr[positive]
+    user_rows, items_arr, ages_arr, weights_arr = (a[positive] for a in (user_rows, items_arr, ages_arr, weights_arr))
     # Heavy users: only their newest MAX_ITEMS_PER_USER signals count (bounds the co-occurrence cost).
     order = np.lexsort((ages_arr, user_rows))
     rank_in_user = np.arange(len(order)) - np.searchsorted(user_rows[order], user_rows[order])
     keep = np.zeros(len(order), dtype=bool)
     keep[order[rank_in_user < collaborative.MAX_ITEMS_PER_USER]] = True
-    values = np.array(weights)[positive] * taste.recency(ages_arr)
+    values = weights_arr * taste.recency(ages_arr)
     matrix = collaborative.user_item_matrix(
         user_rows[keep], items_arr[keep], values[keep], n_users=len(user_ids), n_items=len(row_of_pk)
     )
