@@ -2,7 +2,7 @@
 
 DRF exceptions, Django's Http404/PermissionDenied/ValidationError and simplejwt's token errors all pass
 through `api_exception_handler`; Django's own 400/403/404/500 views (outside DRF) use the same body.
-Services raise the typed exceptions below and never build responses.
+Services raise `movie_backend.exceptions` kinds and never build responses; each kind has one code.
 """
 
 from __future__ import annotations
@@ -10,40 +10,45 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, status
+from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from movie_backend import usage
+from movie_backend.exceptions import (
+    CODE_ALIASES,
+    ERROR_CODES,
+    STATUS_CODES,
+    ApplicationError,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    """An upstream is down and nothing cached can answer; `retry_after` seconds go in Retry-After."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "An upstream service is unavailable. Try again later."
-    default_code = "upstream_unavailable"
-
-    def __init__(self, detail: str | None = None, code: str | None = None, retry_after: int = 30):
-        super().__init__(detail, code)
-        self.retry_after = retry_after
-
-
 def error_body(*, code: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"status": "error", "code": code, "message": message, "errors": errors or {}}
+
+
+def canonical_code(code: str, status_code: int) -> str:
+    """The one code of this kind of error (ERROR_CODES), whatever name the raising library gave it."""
+    if code in ERROR_CODES:
+        return code
+    if code in CODE_ALIASES:
+        return CODE_ALIASES[code]
+    fallback = STATUS_CODES.get(status_code, "server_error" if status_code >= 500 else "invalid")
+    logger.warning("error code %r (status %s) is not listed; answered as %r", code, status_code, fallback)
+    return fallback
 
 
 def _envelope_from_exception(exc: exceptions.APIException, data: Any) -> dict[str, Any]:
@@ -58,7 +63,7 @@ def _envelope_from_exception(exc: exceptions.APIException, data: Any) -> dict[st
     else:
         message = str(detail)
         code = getattr(detail, "code", None) or exc.default_code
-    return error_body(code=str(code), message=message)
+    return error_body(code=canonical_code(str(code), exc.status_code), message=message)
 
 
 def _first_message(errors: Any) -> str | None:
@@ -79,6 +84,8 @@ def _first_message(errors: Any) -> str | None:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KiB.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) and "matches the given query" not in str(exc) else None)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -90,6 +97,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]):
         # retry: a 503 with Retry-After, not a 500. The next request reconnects (CONN_HEALTH_CHECKS).
         logger.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).strip().splitlines()[:1])
         exc = ServiceUnavailable("The database is unavailable. Try again shortly.", "database_unavailable", 5)
+    if isinstance(exc, ApplicationError):
+        return _application_error_response(exc)
 
     if isinstance(exc, exceptions.Throttled):
         view = context.get("view")
@@ -106,10 +115,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]):
     return response
 
 
+def _application_error_response(exc: ApplicationError) -> Response:
+    set_rollback()
+    code = canonical_code(exc.code, exc.status_code)
+    response = Response(error_body(code=code, message=exc.message, errors=exc.errors), status=exc.status_code)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(int(exc.retry_after))
+    return response
+
+
 # Django's own error views (unknown URLs, CSRF failures, crashes outside DRF) answer the same envelope.
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(error_body(code="payload_too_large", message="The request body is too large."), status=413)
     return JsonResponse(error_body(code="bad_request", message="Bad request."), status=400)
 
 

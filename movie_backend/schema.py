@@ -6,10 +6,16 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
+from movie_backend.exceptions import ERROR_CODES
+
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["error"])
-    code = serializers.CharField(help_text="Machine-readable code, e.g. `not_found`, `invalid`, `throttled`.")
+    code = serializers.ChoiceField(
+        choices=list(ERROR_CODES),
+        help_text="One code per kind of error:\n\n"
+        + "\n".join(f"- `{code}`: {text}" for code, text in ERROR_CODES.items()),
+    )
     message = serializers.CharField(help_text="A human sentence.")
     errors = serializers.DictField(
         child=serializers.JSONField(),
@@ -30,7 +36,9 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = {
-            "400": _error("Invalid input: field errors under `errors`."),
+            "400": _error(
+                "Invalid input: field errors under `errors`; or a body that is not JSON, or nested too deeply."
+            ),
             "404": _error("Not found (or not yours)."),
             "429": _error("Throttled; see the `Retry-After` header."),
             "500": _error("Unexpected server error (logged; never a traceback)."),
@@ -38,6 +46,9 @@ class AutoSchema(SpectacularAutoSchema):
         if self._requires_auth():
             errors["401"] = _error("Missing, expired or blacklisted token.")
             errors["403"] = _error("Authenticated but not allowed.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["413"] = _error("The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (1 MiB by default).")
+            errors["415"] = _error("The body is not `application/json`.")
         if self.method == "POST":
             errors["409"] = _error("Conflicts with the current state.")
         errors["503"] = _error("An upstream or dependency is down and nothing cached can answer; see `Retry-After`.")

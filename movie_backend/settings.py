@@ -292,7 +292,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["movie_backend.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "movie_backend.pagination.PageLimitPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "movie_backend.errors.api_exception_handler",
@@ -337,7 +337,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+# Front ends on a local dev server (create-react-app, Vite, Vue CLI and webpack's defaults) can call `make run`
+# (DEBUG) with no setting; otherwise only the origins CORS_ALLOWED_ORIGINS names.
+LOCAL_DEV_ORIGINS = [f"http://{host}:{port}" for port in (3000, 5173, 8080) for host in ("localhost", "127.0.0.1")]
+CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default=",".join(LOCAL_DEV_ORIGINS) if DEBUG else "", cast=Csv())
 # A browser client may send its stable client id and a request id, and read which experiment variant served it.
 CORS_ALLOW_HEADERS = (*default_headers, "x-client-id", "x-request-id")
 CORS_EXPOSE_HEADERS = ["X-Request-Id", "X-Experiment", "X-Experiment-Variant"]
@@ -390,6 +393,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
+
+# Request bodies: anything larger is a 413 envelope before it is parsed (file uploads are not counted).
+DATA_UPLOAD_MAX_MEMORY_SIZE = config("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024, cast=int)
 
 # --- I18N, static ---------------------------------------------------------------------------------
 

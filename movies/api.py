@@ -16,7 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from movie_backend.errors import ServiceUnavailable
+from movie_backend.exceptions import ServiceUnavailable
 from movies import cache as movie_cache
 from movies import selectors, services
 from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from movie_backend import usage
-from movie_backend.errors import ServiceUnavailable
+from movie_backend.exceptions import ServiceUnavailable
 from movies.tmdb import TmdbError
 
 logger = logging.getLogger(__name__)

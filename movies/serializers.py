@@ -21,6 +21,7 @@ class MovieSummarySerializer(serializers.ModelSerializer):
     """A movie in a list. Querysets must prefetch `genres` (selectors do)."""
 
     genres = GenreSerializer(many=True, read_only=True)
+    vote_average = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -36,6 +37,11 @@ class MovieSummarySerializer(serializers.ModelSerializer):
             "vote_count",
             "poster_url",
         ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True, help_text="0 to 10; null when no one has voted."))
+    def get_vote_average(self, movie: Movie) -> float | None:
+        # No votes is not a zero rating (TMDb sends 0.0 for an unrated film).
+        return movie.vote_average if movie.vote_count else None
 
     def get_poster_url(self, movie: Movie) -> str | None:
         return image_url(movie.poster_path)

@@ -15,9 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
-from movie_backend.errors import ServiceUnavailable
+from movie_backend.exceptions import NotFound, ServiceUnavailable
 from movies import cache as movie_cache
 from movies.models import Genre, Movie, MovieListEntry, TmdbState
 from movies.signals import catalog_changed
@@ -40,8 +39,7 @@ TOP_KEYWORDS = 20
 
 
 class MovieNotFound(NotFound):
-    default_detail = "Movie not found."
-    default_code = "movie_not_found"
+    message = "Movie not found."
 
 
 # --- Mapping TMDb JSON to rows --------------------------------------------------------------------

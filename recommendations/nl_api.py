@@ -8,13 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from movie_backend.fields import StrictCharField
 from movie_backend.throttling import ScopedThrottle
 from movies.serializers import MovieSummarySerializer
 from recommendations import experiments, nl
 
 
 class NlRecommendRequestSerializer(serializers.Serializer):
-    query = serializers.CharField(
+    query = StrictCharField(
         max_length=nl.QUERY_MAX_CHARS,
         trim_whitespace=True,
         help_text="What the viewer wants, in their own words (1 to 500 characters after trimming).",

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, Max, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Ln
-from rest_framework.exceptions import NotFound
 
+from movie_backend.exceptions import NotFound
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from users.models import Favorite, Interaction, Preference
@@ -26,8 +26,7 @@ SEEN_TYPES = (
 
 
 class GenreNotFound(NotFound):
-    default_detail = "Genre not found."
-    default_code = "genre_not_found"
+    message = "Genre not found."
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from movie_backend.errors import ServiceUnavailable
+from movie_backend.exceptions import ServiceUnavailable
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from movies.services import MovieNotFound

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from movie_backend.fields import StrictCharField, StrictEmailField
 from movies.serializers import MovieSummarySerializer
 from users.models import Favorite, Interaction, Preference, User
 from users.services import rating_errors
@@ -24,19 +25,19 @@ def _validate_date_of_birth(value):
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    name = serializers.CharField(max_length=150)
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    name = StrictCharField(max_length=150)
     date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[_validate_date_of_birth])
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    email = StrictCharField(max_length=254)
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -45,8 +46,8 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    current_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    new_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    current_password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    new_password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
 
 
 # --- Profile ------------------------------------------------------------------------------------------
@@ -55,6 +56,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 class UserProfileSerializer(serializers.ModelSerializer):
     """The caller's profile. Only `name` and `date_of_birth` are writable; anything else sent is ignored."""
 
+    name = StrictCharField(max_length=150, required=False, allow_blank=True)
     is_adult = serializers.BooleanField(read_only=True, help_text="Shown to be 18 or over by the date of birth.")
     date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[_validate_date_of_birth])
 
@@ -62,7 +64,6 @@ class UserProfileSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "name", "date_of_birth", "is_adult", "created_at", "updated_at"]
         read_only_fields = ["id", "email", "is_adult", "created_at", "updated_at"]
-        extra_kwargs = {"name": {"required": False}}
 
 
 # --- Favorites ----------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
         help_text="TMDb genre ids (see GET /api/genres/).",
     )
     people = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         max_length=LIST_MAX,
         help_text="Names of directors, actors or writers.",
     )

@@ -26,7 +26,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from movie_backend.errors import Conflict
+from movie_backend.exceptions import Conflict, NotFound
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from movies.services import MovieNotFound, movie_get_or_fetch
@@ -36,8 +36,8 @@ from users.models import Favorite, Interaction, Preference, User
 
 
 class EmailTaken(Conflict):
-    default_detail = "An account with this email already exists."
-    default_code = "email_taken"
+    code = "email_taken"
+    message = "An account with this email already exists."
 
 
 class InvalidCredentials(exceptions.AuthenticationFailed):
@@ -59,14 +59,12 @@ class AccountLocked(exceptions.APIException):
         self.retry_after = retry_after
 
 
-class FavoriteNotFound(exceptions.NotFound):
-    default_detail = "Favorite not found."
-    default_code = "favorite_not_found"
+class FavoriteNotFound(NotFound):
+    message = "Favorite not found."
 
 
-class InteractionNotFound(exceptions.NotFound):
-    default_detail = "Interaction not found."
-    default_code = "interaction_not_found"
+class InteractionNotFound(NotFound):
+    message = "Interaction not found."
 
 
 # --- Taste version ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from movie_backend import usage
+from movie_backend.exceptions import ERROR_CODES
 from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.movie_backend.urls")]
@@ -43,8 +44,16 @@ def test_error_envelope(method, path, body, status, code):
     assert set(payload) == ENVELOPE_KEYS
     assert payload["status"] == "error"
     assert payload["code"] == code
+    assert code in ERROR_CODES
     assert isinstance(payload["message"], str) and payload["message"]
     assert isinstance(payload["errors"], dict)
+
+
+def test_a_form_body_is_415_envelope():
+    response = APIClient().post("/t/validate/", "name=x", content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
 
 
 def test_validation_error_lists_field_errors():

@@ -93,3 +93,38 @@ def test_deploy_checks_pass_with_a_production_environment():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+_PREFLIGHT = (
+    "from django.test.utils import setup_test_environment; setup_test_environment();"
+    "from django.test import Client;"
+    "r = Client().options('/api/movies/', HTTP_ORIGIN={origin!r}, HTTP_ACCESS_CONTROL_REQUEST_METHOD='GET');"
+    "print('ALLOW=' + str(r.headers.get('Access-Control-Allow-Origin')))"
+)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://localhost:3000", "http://localhost:5173", "http://localhost:8080", "http://127.0.0.1:5173"],
+)
+def test_debug_lets_a_local_dev_server_call_the_api(origin):
+    result = _run_settings({"DEBUG": "True"}, _PREFLIGHT.format(origin=origin))
+
+    assert result.returncode == 0, result.stderr
+    assert f"ALLOW={origin}" in result.stdout
+
+
+def test_debug_does_not_open_cors_to_any_other_origin():
+    result = _run_settings({"DEBUG": "True"}, _PREFLIGHT.format(origin="http://evil.example.com"))
+
+    assert result.returncode == 0, result.stderr
+    assert "ALLOW=None" in result.stdout
+
+
+@pytest.mark.parametrize(("origin", "allowed"), [("http://localhost:5173", False), ("https://app.example.com", True)])
+def test_without_debug_only_the_named_origins_are_allowed(origin, allowed):
+    env = {"SECRET_KEY": "x" * 60, "DEBUG": "False", "SECURE_SSL_REDIRECT": "False"}
+    result = _run_settings({**env, "CORS_ALLOWED_ORIGINS": "https://app.example.com"}, _PREFLIGHT.format(origin=origin))
+
+    assert result.returncode == 0, result.stderr
+    assert (f"ALLOW={origin}" if allowed else "ALLOW=None") in result.stdout

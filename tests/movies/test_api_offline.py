@@ -212,8 +212,8 @@ def test_details_from_the_mirror(api_client):
 
 
 def test_unknown_movie_is_a_404_envelope(api_client, fake_tmdb):
-    _envelope(api_client.get("/api/movies/424242/"), 404, "movie_not_found")
-    _envelope(api_client.get("/api/movies/424242/recommendations/"), 404, "movie_not_found")
+    _envelope(api_client.get("/api/movies/424242/"), 404, "not_found")
+    _envelope(api_client.get("/api/movies/424242/recommendations/"), 404, "not_found")
     assert fake_tmdb.calls() == []
 
 

@@ -225,7 +225,7 @@ def test_unknown_to_tmdb_is_a_404_envelope(api_client, tmdb):
     for path in ["/api/movies/31337/", "/api/movies/31337/recommendations/"]:
         response = api_client.get(path)
         assert response.status_code == 404
-        assert response.json()["code"] == "movie_not_found"
+        assert response.json()["code"] == "not_found"
 
 
 def test_details_of_an_unmirrored_movie_with_tmdb_down_is_a_503(api_client, tmdb):

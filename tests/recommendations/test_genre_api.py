@@ -44,7 +44,7 @@ class TestGenrePicks:
         response = genre_picks(api_client, genre)
 
         assert response.status_code == 404
-        assert response.json()["code"] == "genre_not_found"
+        assert response.json()["code"] == "not_found"
         assert response.json()["status"] == "error"
 
     def test_paginated(self, api_client, catalog):

@@ -66,7 +66,7 @@ class TestSimilarMovies:
         assert response.status_code == 404
         assert response.json() == {
             "status": "error",
-            "code": "movie_not_found",
+            "code": "not_found",
             "message": "Movie not found.",
             "errors": {},
         }

@@ -86,7 +86,7 @@ def test_remove(auth_client, user, movie):
     assert not Favorite.objects.exists()
     again = auth_client.delete(f"{URL}{movie.tmdb_id}/")
     assert again.status_code == 404
-    assert again.json()["code"] == "favorite_not_found"
+    assert again.json()["code"] == "not_found"
 
 
 def test_taste_version_moves_on_add_and_remove_only(auth_client, user, movie):
@@ -160,7 +160,7 @@ def test_twenty_concurrent_identical_adds_make_one_row():
 
 
 def test_tmdb_down_for_an_unmirrored_movie_is_a_503_with_retry_after(auth_client, user, monkeypatch):
-    from movie_backend.errors import ServiceUnavailable
+    from movie_backend.exceptions import ServiceUnavailable
 
     def tmdb_down(*, tmdb_id):
         raise ServiceUnavailable("TMDb is unavailable.", retry_after=30)

@@ -30,7 +30,7 @@ def test_an_id_tmdb_does_not_know_is_a_404(auth_client, tmdb):
     response = auth_client.post("/api/users/me/favorites/", {"tmdb_id": 31337}, format="json")
 
     assert response.status_code == 404
-    assert response.json()["code"] == "movie_not_found"
+    assert response.json()["code"] == "not_found"
     assert not Favorite.objects.exists()
 
 

@@ -63,7 +63,7 @@ def test_interactions_list_and_delete_are_the_callers(auth_client, user, other_c
 
     response = auth_client.delete(f"/api/users/me/interactions/{theirs['interaction'].id}/")
     assert response.status_code == 404
-    assert response.json()["code"] == "interaction_not_found"
+    assert response.json()["code"] == "not_found"
     assert Interaction.objects.filter(pk=theirs["interaction"].pk).exists()
 
 
