@@ -257,23 +257,41 @@ SIMPLE_JWT = {
     "SIGNING_KEY": SECRET_KEY,
 }
 
-# Login lockout: after AXES_FAILURE_LIMIT failures, refuse that email for the cool-off period.
+# Login lockout (users/lockout.py; docs/security.md), on the API and the admin login alike, counting failed
+# password checks only. Per account and address: after AXES_FAILURE_LIMIT failures for one email from one
+# address, that pair is refused for the cool-off; an attempt during it restarts the cool-off.
 AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", default=5, cast=int)
 AXES_COOLOFF_TIME = timedelta(minutes=config("AXES_COOLOFF_MINUTES", default=15, cast=int))
-# Lock the email for the address it is attacked from (the login throttle also caps each address).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "email"
+AXES_HANDLER = "users.lockout.LoginLockoutHandler"
+# The API authenticates with `email`, the admin form posts `username`: one account either way, any case.
+AXES_USERNAME_CALLABLE = "users.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "movie_backend.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "users.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Per account, whatever the address: from the LOGIN_ACCOUNT_FAILURE_LIMIT-th failure (failures are forgotten
+# LOGIN_ACCOUNT_WINDOW_SECONDS after the last one) each failure locks the account for
+# LOGIN_ACCOUNT_COOLOFF_SECONDS, doubled per further failure up to LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS
+# (60, 120, 240, then 300 s), except from addresses it logged in from within LOGIN_KNOWN_ADDRESS_DAYS.
+LOGIN_ACCOUNT_FAILURE_LIMIT = config("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20, cast=int)
+LOGIN_ACCOUNT_WINDOW_SECONDS = config("LOGIN_ACCOUNT_WINDOW_SECONDS", default=60 * 60, cast=int)
+LOGIN_ACCOUNT_COOLOFF_SECONDS = config("LOGIN_ACCOUNT_COOLOFF_SECONDS", default=60, cast=int)
+LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS = config("LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS", default=5 * 60, cast=int)
+LOGIN_KNOWN_ADDRESS_DAYS = config("LOGIN_KNOWN_ADDRESS_DAYS", default=30, cast=int)
 
 # --- REST framework -------------------------------------------------------------------------------
 
 # Default rates per scope; THROTTLE_RATES (e.g. "anon=60/min,recommend=10/min") overrides any of them.
+# `login` counts failed logins per address and `password_change` wrong current passwords per user: a success
+# costs nothing. `register` counts every sign-up per address.
 DEFAULT_THROTTLE_RATES = {
     "anon": "120/min",
     "user": "1200/min",
     "recommend": "20/min",
     "login": "10/min",
+    "register": "20/min",
+    "password_change": "10/hour",
 }
 
 
@@ -289,7 +307,7 @@ def parse_throttle_rates(value: str) -> dict[str, str]:
 
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.FamilyJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["movie_backend.parsers.BoundedJSONParser"],
@@ -306,6 +324,9 @@ REST_FRAMEWORK = {
         **parse_throttle_rates(config("THROTTLE_RATES", default="")),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front that append to X-Forwarded-For (e.g. 1 behind an ingress); 0: the client is REMOTE_ADDR.
+    # Per-address throttles and the login lockout read the address this way (throttling.client_address).
+    "NUM_PROXIES": config("NUM_PROXIES", default=0, cast=int),
 }
 
 SPECTACULAR_SETTINGS = {

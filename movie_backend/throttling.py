@@ -7,7 +7,11 @@ process and replica), O(1) memory whatever the rate. The price is the usual fixe
 spend one window's allowance at its end and the next at its start.
 
 Each request is checked by exactly one of the default throttles: anonymous callers by `anon` (per address),
-authenticated ones by `user` (per user id). Views add `ScopedThrottle` with a `throttle_scope`.
+authenticated ones by `user` (per user id). Views add `ScopedThrottle` with a `throttle_scope`, or
+`FailureThrottle`, which counts only the attempts the view reports as failed (`count_failure`).
+
+A client's address is `client_address` everywhere (these throttles and the login lockout): REMOTE_ADDR, or
+with NUM_PROXIES proxies in front, the address the outermost one of them saw.
 """
 
 from __future__ import annotations
@@ -16,30 +20,69 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
 
-def _incr(key: str, ttl: int) -> int:
+def client_address(request: HttpRequest) -> str | None:
+    """The caller's address: REMOTE_ADDR, or the NUM_PROXIES-th address from the right of X-Forwarded-For.
+
+    DRF's rule for NUM_PROXIES set; unset (None) it would trust the whole header, which any client can write.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = api_settings.NUM_PROXIES or 0
+    if not proxies or not forwarded:
+        return remote_addr
+    addresses = [address.strip() for address in forwarded.split(",")]
+    return addresses[-min(proxies, len(addresses))] or remote_addr
+
+
+def counter_incr(key: str, ttl: int, *, sliding: bool = False) -> int:
+    """Add one to a counter that expires `ttl` seconds after it was created (after its last increment when
+    `sliding`), and return the new value. Atomic across processes with Redis."""
     if settings.REDIS_URL:
         from django_redis import get_redis_connection
 
         pipe = get_redis_connection("default").pipeline()
         raw = cache.make_key(key)
         pipe.incr(raw)
-        pipe.expire(raw, ttl, nx=True)
+        pipe.expire(raw, ttl, nx=not sliding)
         return int(pipe.execute()[0])
-    cache.add(key, 0, ttl)
+    if cache.add(key, 1, ttl):
+        return 1
     try:
-        return cache.incr(key)
+        value = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, ttl)
         return 1
+    if sliding:
+        cache.touch(key, ttl)
+    return value
+
+
+def counter_get(key: str) -> int:
+    if settings.REDIS_URL:
+        from django_redis import get_redis_connection
+
+        value = get_redis_connection("default").get(cache.make_key(key))
+        return int(value) if value is not None else 0
+    return int(cache.get(key) or 0)
 
 
 class FixedWindowThrottle(SimpleRateThrottle):
     wait_seconds = 0
+
+    def get_ident(self, request) -> str | None:
+        return client_address(request)
+
+    def window(self) -> tuple[int, int]:
+        """(now, start of the current window), in whole seconds."""
+        now = int(self.timer())
+        return now, now - now % self.duration
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:
@@ -47,10 +90,9 @@ class FixedWindowThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        now = int(self.timer())
-        window_start = now - now % self.duration
+        now, window_start = self.window()
         try:
-            count = _incr(f"{self.key}:{window_start}", ttl=self.duration + 1)
+            count = counter_incr(f"{self.key}:{window_start}", ttl=self.duration + 1)
         except Exception as exc:  # a cache outage must not take the API down: fail open, and say so
             logger.warning("throttle %s not checked: %s", self.scope, type(exc).__name__)
             return True
@@ -90,14 +132,57 @@ class ScopedThrottle(FixedWindowThrottle):
         # The scope comes from the view, so the rate is resolved in allow_request.
         pass
 
-    def allow_request(self, request, view) -> bool:
+    def resolve_scope(self, view) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
-            return True
+            return False
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        return True
+
+    def allow_request(self, request, view) -> bool:
+        if not self.resolve_scope(view):
+            return True
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
         ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class FailureThrottle(ScopedThrottle):
+    """The view's `throttle_scope`, counting failed attempts only (per user when authenticated, else per
+    address): once a client's failures in the current window reach the rate, every attempt of that client is
+    refused until the window ends. A success costs nothing; the view reports a failure with `count_failure`.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if not self.resolve_scope(view) or self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        now, window_start = self.window()
+        try:
+            failures = counter_get(f"{self.key}:{window_start}")
+        except Exception as exc:  # fail open, as every throttle does
+            logger.warning("throttle %s not checked: %s", self.scope, type(exc).__name__)
+            return True
+        if failures >= self.num_requests:
+            self.wait_seconds = window_start + self.duration - now
+            return False
+        return True
+
+    def record_failure(self, request, view) -> None:
+        if not self.resolve_scope(view) or self.rate is None:
+            return
+        _, window_start = self.window()
+        try:
+            counter_incr(f"{self.get_cache_key(request, view)}:{window_start}", ttl=self.duration + 1)
+        except Exception as exc:
+            logger.warning("throttle %s not counted: %s", self.scope, type(exc).__name__)
+
+
+def count_failure(request, view) -> None:
+    """Charge one failed attempt to the view's failure throttles (a wrong password, say)."""
+    for throttle in view.get_throttles():
+        if isinstance(throttle, FailureThrottle):
+            throttle.record_failure(request, view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from movie_backend.schema import ErrorEnvelopeSerializer
-from movie_backend.throttling import AnonThrottle, ScopedThrottle, UserThrottle
+from movie_backend.throttling import AnonThrottle, FailureThrottle, ScopedThrottle, UserThrottle, count_failure
 from users import selectors, services
 from users.serializers import (
     FavoriteCreateSerializer,
@@ -40,9 +41,41 @@ class _PublicAuthApi(APIView):
         return 'Bearer realm="api"'
 
 
+_ACCESS_MINUTES = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() // 60)
+
+
+def _rate(scope: str) -> str:
+    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+
+
+# The rules with the numbers this server is configured with (docs/security.md gives the defaults).
+_LOCKOUT_RULES = (
+    "Only failed password checks count; a success costs nothing. Both lockouts answer 429 `account_locked` "
+    "with `Retry-After`, on this endpoint and on the admin login form alike:\n\n"
+    f"- **Per account and address**: after {settings.AXES_FAILURE_LIMIT} failures (`AXES_FAILURE_LIMIT`) for "
+    "one email from one address, that email is refused from that address for "
+    f"{int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} minutes (`AXES_COOLOFF_MINUTES`), even with the "
+    "right password; each attempt during the lockout restarts the cool-off. Other emails from that address, "
+    "and that email from other addresses, are not affected. A success resets the count.\n"
+    f"- **Per account, whatever the address**: once {settings.LOGIN_ACCOUNT_FAILURE_LIMIT} failures "
+    "(`LOGIN_ACCOUNT_FAILURE_LIMIT`) for one email are counted, failures being forgotten "
+    f"{settings.LOGIN_ACCOUNT_WINDOW_SECONDS} s (`LOGIN_ACCOUNT_WINDOW_SECONDS`) after the last one, that "
+    f"failure and each further one lock that email for {settings.LOGIN_ACCOUNT_COOLOFF_SECONDS} s "
+    "(`LOGIN_ACCOUNT_COOLOFF_SECONDS`), "
+    f"doubled per further failure up to {settings.LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS} s "
+    "(`LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS`). Addresses the account logged in from within "
+    f"{settings.LOGIN_KNOWN_ADDRESS_DAYS} days (`LOGIN_KNOWN_ADDRESS_DAYS`) are exempt, so its owner is not "
+    "locked out by guesses from elsewhere. An attempt refused by this rule checks no password and does not "
+    "extend the lock.\n"
+    f"- **Per address, whatever the account**: the `login` throttle scope ({_rate('login')}) counts failed "
+    "logins per address; past it every login from that address answers 429 `throttled` until the window "
+    "ends."
+)
+
+
 class UserRegisterApi(_PublicAuthApi):
     throttle_classes = [AnonThrottle, ScopedThrottle]
-    throttle_scope = "login"
+    throttle_scope = "register"
 
     @extend_schema(
         tags=["auth"],
@@ -50,7 +83,9 @@ class UserRegisterApi(_PublicAuthApi):
         description=(
             "Email is the login, unique regardless of case (stored lower-cased). The password must pass "
             "Django's validators (length, similarity to the email/name, common, all-numeric): a 400 names "
-            "them under `errors.password`. An email already registered answers 409 `email_taken`."
+            "them under `errors.password`. An email already registered answers 409 `email_taken`.\n\n"
+            f"Throttled by the `register` scope per address ({_rate('register')}; `THROTTLE_RATES` overrides), "
+            "a bucket of its own: sign-ups never use up the login allowance."
         ),
         request=RegisterSerializer,
         responses={201: UserProfileSerializer},
@@ -63,7 +98,7 @@ class UserRegisterApi(_PublicAuthApi):
 
 
 class UserLoginApi(_PublicAuthApi):
-    throttle_classes = [AnonThrottle, ScopedThrottle]
+    throttle_classes = [AnonThrottle, FailureThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -71,20 +106,26 @@ class UserLoginApi(_PublicAuthApi):
         summary="Log in: email and password for a token pair",
         description=(
             "Wrong password, unknown email and inactive account all answer the same 401 "
-            "`invalid_credentials`. After AXES_FAILURE_LIMIT failures (5) for one email from one address the "
-            "login is locked for AXES_COOLOFF_MINUTES (15): 429 `account_locked` with `Retry-After`; every "
-            "attempt during the lockout restarts the cool-off. The `login` throttle scope also applies."
+            "`invalid_credentials`. Each login starts a token family: see the refresh operation.\n\n" + _LOCKOUT_RULES
         ),
         request=LoginSerializer,
         responses={
             200: TokenPairSerializer,
             401: OpenApiResponse(response=ErrorEnvelopeSerializer, description="Invalid credentials."),
+            429: OpenApiResponse(
+                response=ErrorEnvelopeSerializer,
+                description="`account_locked` (a lockout rule) or `throttled` (the `login` scope); see `Retry-After`.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tokens = services.user_login(request=request._request, **serializer.validated_data)
+        try:
+            tokens = services.user_login(request=request._request, **serializer.validated_data)
+        except services.InvalidCredentials:
+            count_failure(request, self)
+            raise
         return Response(TokenPairSerializer(tokens).data)
 
 
@@ -93,14 +134,22 @@ class TokenRefreshApi(_PublicAuthApi):
         tags=["auth"],
         summary="Rotate a refresh token",
         description=(
-            "Answers a new access token and a new refresh token; the one sent is blacklisted, so using it "
-            "again answers 401 `token_not_valid`."
+            "Answers a new access token and a new refresh token of the same login (token family); the one "
+            "sent is blacklisted. A refresh token works once: presenting a rotated one again answers 401 "
+            "`token_not_valid` and is taken as a stolen token (RFC 9700, refresh token rotation), so the whole "
+            "family is revoked: its latest refresh token is refused from then on, and so are its access tokens "
+            "(checked on every request while the cache holds the revocation; with the cache down they work "
+            f"until they expire, after {_ACCESS_MINUTES} minutes, `JWT_ACCESS_MINUTES`). Whoever held the "
+            "login, thief or owner, logs in "
+            "again; the user's other logins are untouched. Refresh one token at a time: concurrent uses of one "
+            "refresh token give one new pair, and the others are reuses that revoke it."
         ),
         request=RefreshSerializer,
         responses={
             200: TokenPairSerializer,
             401: OpenApiResponse(
-                response=ErrorEnvelopeSerializer, description="Invalid, expired or blacklisted refresh token."
+                response=ErrorEnvelopeSerializer,
+                description="Invalid, expired, blacklisted or reused refresh token (a reuse revokes its login).",
             ),
         },
     )
@@ -149,16 +198,20 @@ class UserMeApi(APIView):
 
 
 class UserPasswordChangeApi(APIView):
-    throttle_classes = [UserThrottle, ScopedThrottle]
-    throttle_scope = "login"
+    throttle_classes = [UserThrottle, FailureThrottle]
+    throttle_scope = "password_change"
 
     @extend_schema(
         tags=["users"],
         summary="Change the caller's password",
         description=(
-            "Checks the current password and runs Django's password validators on the new one. Every refresh "
-            "token of the account is blacklisted (other sessions end when their access token expires); the "
-            "answer is a fresh token pair for this client."
+            "Checks the current password and runs Django's password validators on the new one. Every login of "
+            "the account ends: its refresh tokens are blacklisted and its access tokens refused (as after a "
+            "refresh-token reuse, see the refresh operation); the answer is a fresh token pair, a new login, "
+            "for this client.\n\n"
+            f"Throttled by the `password_change` scope ({_rate('password_change')}), which counts wrong current "
+            "passwords per user: past it every attempt answers 429 `throttled` until the window ends, so a "
+            "stolen access token cannot be used to guess the password quickly."
         ),
         request=PasswordChangeSerializer,
         responses={200: TokenPairSerializer},
@@ -166,7 +219,11 @@ class UserPasswordChangeApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tokens = services.user_change_password(user=request.user, **serializer.validated_data)
+        try:
+            tokens = services.user_change_password(user=request.user, **serializer.validated_data)
+        except services.CurrentPasswordIncorrect:
+            count_failure(request, self)
+            raise
         return Response(TokenPairSerializer(tokens).data)
 
 

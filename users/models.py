@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def email_normalize(email: str) -> str:
+    # Email is the login and unique regardless of case: store and look up one spelling.
+    return email.strip().lower()
 
 
 class UserManager(BaseUserManager):
@@ -139,3 +145,24 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
+
+
+class TokenFamily(models.Model):
+    """One login's chain of refresh tokens, carried as the `fam` claim through every rotation.
+
+    `latest` is the one refresh token of the family that may still be used; presenting an older (rotated) one
+    again is a reuse, and revokes the family (`revoked_at`). The family lives as long as its latest token: the
+    daily flush of expired tokens deletes both.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    latest = models.OneToOneField("token_blacklist.OutstandingToken", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self) -> str:
+        return f"token family {self.id} of {self.user_id}"

@@ -7,14 +7,15 @@ in the same transaction; per-user recommendation caches are keyed on that versio
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,13 +25,16 @@ from rest_framework import exceptions, status
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from movie_backend.exceptions import Conflict, NotFound
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from movies.services import MovieNotFound, movie_get_or_fetch
-from users.models import Favorite, Interaction, Preference, User
+from users import lockout
+from users.authentication import FAMILY_CLAIM, token_family_revoked_key
+from users.models import Favorite, Interaction, Preference, TokenFamily, User, email_normalize
 
 # --- Typed errors -------------------------------------------------------------------------------------
 
@@ -47,7 +51,7 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
 
 
 class AccountLocked(exceptions.APIException):
-    """Too many failed logins for this email from this address; `retry_after` seconds go in Retry-After."""
+    """A login refused by the lockout rules (users.lockout); `retry_after` seconds go in Retry-After."""
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many failed login attempts. Try again later."
@@ -57,6 +61,13 @@ class AccountLocked(exceptions.APIException):
         minutes = max(1, math.ceil(retry_after / 60))
         super().__init__(f"Too many failed login attempts. Try again in {minutes} minute(s).")
         self.retry_after = retry_after
+
+
+class CurrentPasswordIncorrect(exceptions.ValidationError):
+    """A wrong current password on a password change: a failed password check, like a failed login."""
+
+    def __init__(self):
+        super().__init__({"current_password": ["The current password is incorrect."]})
 
 
 class FavoriteNotFound(NotFound):
@@ -84,11 +95,6 @@ def user_taste_changed(*, user: User) -> int:
 # --- Accounts -----------------------------------------------------------------------------------------
 
 
-def email_normalize(email: str) -> str:
-    # Email is the login and unique regardless of case: store and look up one spelling.
-    return email.strip().lower()
-
-
 def user_register(*, email: str, password: str, name: str, date_of_birth: date | None = None) -> User:
     """Create an account. Raises EmailTaken (409) when the email exists in any case, ValidationError for
     a password Django's validators refuse."""
@@ -110,52 +116,116 @@ def user_register(*, email: str, password: str, name: str, date_of_birth: date |
     return user
 
 
+class _RotatingRefreshToken(RefreshToken):
+    """A refresh token read for rotation: signature, expiry and type are checked as usual, the blacklist is
+    not, because token_refresh looks it up itself under the family's lock, so that a reuse can be answered by
+    revoking the family."""
+
+    def check_blacklist(self) -> None:
+        return None
+
+
+def _token_pair_issue(*, user: User, family_id: uuid.UUID) -> tuple[dict[str, str], OutstandingToken]:
+    """A new refresh token of the family (recorded as outstanding, so it can be revoked) and its access token,
+    which carries the family claim too."""
+    # Token.for_user, without BlacklistMixin's insert: the outstanding row is made here so it can be returned.
+    refresh = super(BlacklistMixin, RefreshToken).for_user(user)
+    refresh[FAMILY_CLAIM] = str(family_id)
+    outstanding = OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}, outstanding
+
+
 def token_pair_for(*, user: User) -> dict[str, str]:
-    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
-
-
-def lockout_retry_after() -> int:
-    cool_off = settings.AXES_COOLOFF_TIME
-    return math.ceil(cool_off.total_seconds()) if cool_off else 0
+    """A new login: a new token family and its first token pair."""
+    family_id = uuid.uuid4()
+    with transaction.atomic():
+        tokens, outstanding = _token_pair_issue(user=user, family_id=family_id)
+        TokenFamily.objects.create(id=family_id, user=user, latest=outstanding)
+    return tokens
 
 
 def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
-    """Check the credentials through Django's authenticate (django-axes counts failures per email and
-    address) and answer a token pair. `request` must be the Django HttpRequest, not DRF's wrapper: axes
+    """Check the credentials through Django's authenticate (django-axes applies the lockout rules of
+    users.lockout) and answer a token pair. `request` must be the Django HttpRequest, not DRF's wrapper: axes
     flags the lockout on it."""
     email = email_normalize(email)
     user = authenticate(request=request, email=email, password=password)
     if getattr(request, "axes_locked_out", False):
         # Our envelope answers instead of axes' own lockout page: consume the flag its middleware reads.
         request.axes_locked_out = False
-        raise AccountLocked(retry_after=lockout_retry_after())
+        raise AccountLocked(retry_after=lockout.retry_after(request))
     if user is None:
         raise InvalidCredentials()
     # What django.contrib.auth.login() would send, without a session: it updates last_login and lets axes
-    # reset the failure count (AXES_RESET_ON_SUCCESS).
+    # reset the failure count (AXES_RESET_ON_SUCCESS) and record the address (its access log).
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return token_pair_for(user=user)
 
 
-def token_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate a refresh token: the given one is blacklisted and a new pair is issued.
+def _access_tokens_refuse(family_ids) -> None:
+    """Refuse the access tokens of these token families (users.authentication) for one access-token lifetime,
+    after which they have expired anyway. Done at once rather than on commit: refusing them is right even if
+    the revoking transaction failed afterwards."""
+    lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    cache.set_many({token_family_revoked_key(family_id): True for family_id in family_ids}, timeout=lifetime)
 
-    A refresh token works once: reusing a rotated (or logged-out) one raises InvalidToken (401). The
-    blacklist row is the lock, so two concurrent uses of one token give one new pair and one 401.
+
+def token_family_revoke(*, family: TokenFamily) -> None:
+    """End a login: blacklist its latest refresh token (the older ones were blacklisted as they rotated) and
+    refuse its access tokens. Call it inside the transaction holding the family's lock."""
+    BlacklistedToken.objects.get_or_create(token_id=family.latest_id)
+    if family.revoked_at is None:
+        family.revoked_at = timezone.now()
+        family.save(update_fields=["revoked_at"])
+    _access_tokens_refuse([family.pk])
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: the given one is blacklisted and a new pair of the same family is issued.
+
+    A refresh token works once. Presenting a rotated (or logged-out) one again is a reuse (RFC 9700, 4.14.2):
+    it raises InvalidToken (401) and revokes its whole family, so whoever holds the latest token of that login,
+    thief or owner, is logged out too; other logins of the user are untouched. The family's row lock orders
+    concurrent uses of one token: one gets the new pair, the others are reuses.
     """
     try:
-        token = RefreshToken(refresh)
+        token = _RotatingRefreshToken(refresh)
     except TokenError as exc:
         raise InvalidToken(str(exc)) from None
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise InvalidToken("No active account found for the given token.")
-    _, blacklisted_now = token.blacklist()
-    if not blacklisted_now:
+    family_id = _family_id(token)
+    with transaction.atomic():
+        family = None
+        if family_id is not None:
+            family = TokenFamily.objects.select_for_update().filter(pk=family_id, user=user).first()
+        _, rotated_now = token.blacklist()
+        refused = not rotated_now or (family_id is not None and (family is None or family.revoked_at is not None))
+        if refused:
+            if family is not None:
+                token_family_revoke(family=family)
+        elif family is None:  # a token from before families: it starts one
+            tokens = token_pair_for(user=user)
+        else:
+            tokens, family.latest = _token_pair_issue(user=user, family_id=family.pk)
+            family.save(update_fields=["latest"])
+    if refused:
         raise InvalidToken("Token is blacklisted")
-    return token_pair_for(user=user)
+    return tokens
+
+
+def _family_id(token: RefreshToken) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(token[FAMILY_CLAIM]))
+    except (KeyError, ValueError):
+        return None
 
 
 def token_blacklist(*, user: User, refresh: str) -> None:
@@ -170,10 +240,15 @@ def token_blacklist(*, user: User, refresh: str) -> None:
 
 
 def tokens_revoke_all(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of the user; returns how many were newly blacklisted."""
+    """End every login of the user: blacklist every outstanding refresh token and refuse the access tokens of
+    every token family. Returns how many refresh tokens were newly blacklisted."""
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token=token) for token in outstanding]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    families = TokenFamily.objects.filter(user=user, revoked_at__isnull=True)
+    family_ids = list(families.values_list("pk", flat=True))
+    TokenFamily.objects.filter(pk__in=family_ids).update(revoked_at=timezone.now())
+    _access_tokens_refuse(family_ids)
     return len(rows)
 
 
@@ -184,12 +259,10 @@ def tokens_flush_expired() -> int:
 
 
 def user_change_password(*, user: User, current_password: str, new_password: str) -> dict[str, str]:
-    """Change the password, revoke every refresh token of the user and answer a fresh pair for this client.
-
-    Access tokens already issued stay valid until they expire (ACCESS_TOKEN_LIFETIME, 15 minutes by default).
-    """
+    """Change the password, end every login of the user (tokens_revoke_all) and answer a fresh pair (a new
+    login) for this client."""
     if not user.check_password(current_password):
-        raise exceptions.ValidationError({"current_password": ["The current password is incorrect."]})
+        raise CurrentPasswordIncorrect()
     try:
         validate_password(new_password, user=user)
     except DjangoValidationError as exc:

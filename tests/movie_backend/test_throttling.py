@@ -69,7 +69,7 @@ def test_a_cache_outage_fails_open(rates, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(throttling, "_incr", broken)
+    monkeypatch.setattr(throttling, "counter_incr", broken)
     request, view = _request()
 
     assert all(throttling.AnonThrottle().allow_request(request, view) for _ in range(10))
@@ -84,3 +84,47 @@ def test_the_counter_is_one_key_per_window_not_a_timestamp_list(rates):
     key = throttle.get_cache_key(request, view)
     now = int(throttle.timer())
     assert cache.get(f"{key}:{now - now % 60}") == 3
+
+
+def _addressed(remote: str, forwarded: str | None = None):
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return APIRequestFactory().get("/", **meta)
+
+
+def test_the_client_address_ignores_x_forwarded_for_unless_proxies_are_declared(settings):
+    assert throttling.client_address(_addressed("10.0.0.9", "6.6.6.6")) == "10.0.0.9"
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    # Behind one proxy: the address it saw, the last one it appended; what the client wrote before is ignored.
+    assert throttling.client_address(_addressed("10.0.0.9", "6.6.6.6, 198.51.100.4")) == "198.51.100.4"
+    assert throttling.client_address(_addressed("10.0.0.9")) == "10.0.0.9"
+
+
+def test_a_failure_throttle_counts_only_reported_failures(monkeypatch):
+    monkeypatch.setattr(throttling.FixedWindowThrottle, "THROTTLE_RATES", {"recommend": "2/min"})
+    request, view = _request()
+
+    assert all(throttling.FailureThrottle().allow_request(request, view) for _ in range(5))
+    throttling.FailureThrottle().record_failure(request, view)
+    assert throttling.FailureThrottle().allow_request(request, view) is True
+    throttling.FailureThrottle().record_failure(request, view)
+
+    refused = throttling.FailureThrottle()
+    assert refused.allow_request(request, view) is False
+    assert 1 <= refused.wait() <= 60
+
+
+def test_a_failure_throttle_fails_open_when_the_cache_is_down(monkeypatch):
+    monkeypatch.setattr(throttling.FixedWindowThrottle, "THROTTLE_RATES", {"recommend": "1/min"})
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(throttling, "counter_get", broken)
+    monkeypatch.setattr(throttling, "counter_incr", broken)
+    request, view = _request()
+    throttling.FailureThrottle().record_failure(request, view)  # must not raise
+
+    assert all(throttling.FailureThrottle().allow_request(request, view) for _ in range(3))

@@ -31,3 +31,11 @@ def adult_movie(db):
 def taste_version(user) -> int:
     user.refresh_from_db(fields=["taste_version"])
     return user.taste_version
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A cheap hasher for tests that make dozens of login attempts: they assert lockout rules, not Argon2.
+
+    Request it before any user fixture, so their passwords are hashed with it too."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

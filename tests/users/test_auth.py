@@ -147,19 +147,6 @@ def test_login_ignores_a_stale_authorization_header(user):
     assert login(client, user.email).status_code == 200
 
 
-def test_login_is_throttled_by_the_login_scope(api_client, user, monkeypatch):
-    from movie_backend.throttling import ScopedThrottle
-
-    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "login", "2/min")
-
-    assert login(api_client, user.email).status_code == 200
-    assert login(api_client, user.email).status_code == 200
-    response = login(api_client, user.email)
-
-    assert_envelope(response, 429, "throttled")
-    assert int(response["Retry-After"]) > 0
-
-
 # --- Token life cycle ---------------------------------------------------------------------------------
 
 
@@ -172,9 +159,6 @@ def test_whole_token_life_cycle(api_client, user):
     second = rotated.json()
     assert set(second) == {"access", "refresh"}
     assert second["refresh"] != first["refresh"]
-
-    reused = api_client.post("/api/auth/refresh/", {"refresh": first["refresh"]}, format="json")
-    assert_envelope(reused, 401, "token_not_valid")
 
     # Log out with the new refresh token: it cannot be used afterwards.
     client = APIClient()

@@ -57,3 +57,18 @@ def test_the_password_is_never_in_a_response_body(schema):
     profile = schema["components"]["schemas"]["UserProfile"]
     assert "password" not in profile["properties"]
     assert "password" in schema["components"]["schemas"]["RegisterRequest"]["properties"]
+
+
+def test_the_login_operation_states_the_lockout_and_throttle_rules_with_their_numbers(schema, settings):
+    description = schema["paths"]["/api/auth/login/"]["post"]["description"]
+
+    for setting in ("AXES_FAILURE_LIMIT", "LOGIN_ACCOUNT_FAILURE_LIMIT", "LOGIN_ACCOUNT_COOLOFF_MAX_SECONDS"):
+        assert f"{getattr(settings, setting)}" in description and f"`{setting}`" in description
+    assert "account_locked" in description and "Retry-After" in description
+    assert "429" in schema["paths"]["/api/auth/login/"]["post"]["responses"]
+
+
+def test_the_refresh_operation_says_a_reuse_revokes_the_login(schema):
+    description = schema["paths"]["/api/auth/refresh/"]["post"]["description"]
+
+    assert "revoked" in description and "access tokens" in description
