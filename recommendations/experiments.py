@@ -39,7 +39,16 @@ ALGORITHMS = {
     "hybrid": "the production blend; params may override its weights",
     "popularity": "popular, well-rated movies only (the blend's popularity prior alone)",
 }
-BLEND_PARAMS = {"content", "collaborative", "sequential", "preferences", "popularity", "diversity"}
+BLEND_PARAMS = {
+    "content",
+    "collaborative",
+    "sequential",
+    "preferences",
+    "preferences_cold",
+    "preferences_half",
+    "popularity",
+    "diversity",
+}
 
 
 @dataclass(frozen=True)
@@ -170,7 +179,15 @@ def blend_for(variant: Variant | None) -> personalized.Blend | None:
         return None
     base = personalized.Blend()
     if variant.algorithm == "popularity":
-        return replace(base, content=0.0, collaborative=0.0, sequential=0.0, preferences=0.0, popularity=1.0)
+        return replace(
+            base,
+            content=0.0,
+            collaborative=0.0,
+            sequential=0.0,
+            preferences=0.0,
+            preferences_cold=0.0,
+            popularity=1.0,
+        )
     if not variant.params:
         return None
     return replace(base, **{k: float(v) for k, v in variant.params.items()})

@@ -20,7 +20,6 @@ import logging
 import math
 import re
 import threading
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,9 @@ from movie_backend import usage
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from recommendations import llm, selectors
+from recommendations.engine.text import name_key as _name_key
+from recommendations.engine.text import normalize_text
+from recommendations.engine.text import tokens as _tokens
 from recommendations.models import RecommendationLog
 from recommendations.prompts import CURRENT_NL_VERSION, PromptCandidate, PromptExtensions, build_nl_messages
 
@@ -318,7 +320,6 @@ _QUALITY_RE = re.compile(
 )
 _POPULAR_RE = re.compile(r"\b(?:popular|blockbusters?|hits?|crowd[- ]pleasers?)\b")
 _OBSCURE_RE = re.compile(r"\b(?:hidden gems?|underrated|obscure|lesser[- ]known|under the radar|overlooked)\b")
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
     """a an the and or but of to in on at for with from by about as into like than then that this these those
@@ -333,28 +334,6 @@ STOPWORDS = frozenset(
     strong lead leads main character characters female male women woman men man girl boy guys
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-
-
-def normalize_text(text: str) -> str:
-    """Lowercase, accents folded, typographic quotes plain, whitespace collapsed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.casefold().split())
-
-
-def _tokens(text: str) -> list[str]:
-    tokens = []
-    for token in _TOKEN_RE.findall(normalize_text(text)):
-        if token.endswith("'s"):
-            token = token[:-2]
-        tokens.append(token)
-    return tokens
-
-
-def _name_key(name: str) -> str:
-    return " ".join(_tokens(name))
 
 
 def _split_people(value: str) -> list[str]:

@@ -46,7 +46,7 @@ CURRENT_KEY = "rec:index:v1:current"
 CATALOG_KEY = "rec:catalog:v1:version"
 LOCK_KEY = "rec:index:v1:lock"
 STATS_KEY = "rec:catalog:v1:stats:{version}"
-USER_KEY = "rec:user:v1:{user}:{taste}:{index}"
+USER_KEY = "rec:user:v2:{user}:{taste}:{index}"
 KEEP_BUILDS = 2
 # The blend's defaults are the ones chosen on the MovieLens validation split (docs/eval/recommendations.md).
 BLEND = personalized.Blend()
@@ -548,14 +548,14 @@ def _taste(index: EngineIndex, signals: selectors.TasteSignals):
             exclude.append(row)
             labels.setdefault(row, ("preferred", titles.get(tmdb_id, ""), None))
     genre_cols = [index.genre_column[g] for g in signals.genres if g in index.genre_column]
-    people_cols = [index.person_column[p.lower()] for p in signals.people if p.lower() in index.person_column]
     profile = personalized.Taste(
         items=np.array(items, dtype=np.int64),
         weights=np.array(weights, dtype=np.float32),
         genres=np.array(genre_cols, dtype=np.int64),
-        people=np.array(people_cols, dtype=np.int64),
+        people=index.person_columns(signals.people),
         exclude=np.array(exclude, dtype=np.int64),
         recent=_latest_first_seen(recent),
+        history=len({row for _age, row in recent}),
     )
     return profile, labels
 

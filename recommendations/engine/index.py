@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine import collaborative, content, priors
+from recommendations.engine import collaborative, content, priors, text
 
 FORMAT = 2  # 2: adds `transitions`
 
@@ -49,8 +49,18 @@ class EngineIndex:
         return {int(g): i for i, g in enumerate(self.genre_ids)}
 
     @cached_property
-    def person_column(self) -> dict[str, int]:
-        return {name.lower(): i for i, name in enumerate(self.people_names)}
+    def _person_keys(self) -> dict[str, list[int]]:
+        """Name key -> the people columns with that name (two spellings of one name share a key)."""
+        keys: dict[str, list[int]] = {}
+        for i, name in enumerate(self.people_names):
+            keys.setdefault(text.name_key(name), []).append(i)
+        return keys
+
+    def person_columns(self, names: Iterable[str]) -> np.ndarray:
+        """The people columns of these names, ignoring case and accents ("alfonso cuaron" finds Cuarón)."""
+        keys = self._person_keys
+        cols = {c for name in names for c in keys.get(text.name_key(name), ())}
+        return np.array(sorted(cols), dtype=np.int64)
 
     @cached_property
     def by_prior(self) -> np.ndarray:

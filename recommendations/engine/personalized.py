@@ -6,8 +6,10 @@ watchlist push towards; dislikes and low ratings push away), the user's latest p
 order (what people went on to watch after those is a strong short-term signal), plus preferred genre and
 people columns.
 Every component is scaled to at most 1 and blended linearly; the blend is tuned offline on a validation
-split (see recommendations/evaluation). Diversity: maximal marginal relevance over content similarity and
-a cap per director, so one franchise or one director does not fill the list.
+split (see recommendations/evaluation), except the saved preferences' weight, which depends on how much
+history the user has (`Blend.weights`): it outweighs popularity on a cold start and shrinks as the user's
+own movies come in. Diversity: maximal marginal relevance over content similarity and a cap per director
+(never on a director the user saved), so one franchise or one director does not fill the list.
 """
 
 from __future__ import annotations
@@ -20,21 +22,44 @@ from recommendations.engine import taste as taste_weights
 from recommendations.engine.index import EngineIndex
 
 CONTENT, COLLABORATIVE, SEQUENTIAL = "content", "collaborative", "sequential"
-GENRE, PERSON, POPULAR = "genre", "person", "popular"
+PREFERENCES, GENRE, PERSON, POPULAR = "preferences", "genre", "person", "popular"
 
 
 @dataclass(frozen=True)
 class Blend:
-    """Defaults: the blend chosen on the MovieLens validation split (docs/eval/recommendations.md)."""
+    """Defaults: the blend chosen on the MovieLens validation split (docs/eval/recommendations.md).
+
+    The three `preferences*` weights are not exercised by MovieLens (no saved preferences there): they are
+    set for the product's rule (docs/recommendations.md, "Saved preferences and cold start").
+    """
 
     content: float = 0.3
     collaborative: float = 0.5
     sequential: float = 0.8
-    preferences: float = 0.15  # not exercised by MovieLens (no saved preferences there); set by hand
+    preferences: float = 0.15  # the saved preferences' weight once the user's history is long
+    # With no history: 1/4 of it (the weakest match, see `_preference_match`) is above popularity's whole
+    # range (0.2), so on a cold start every matching movie outranks every other one (up to diversity).
+    preferences_cold: float = 1.0
+    preferences_half: float = 3.0  # positive history movies at which the weight is half way from cold to long-run
     popularity: float = 0.2
     diversity: float = 0.05  # MMR trade-off: relevance - diversity * max similarity to what is already picked
     max_per_director: int = 2
     candidates_factor: int = 5
+
+    def weights(self, *, history: int) -> dict[str, float]:
+        """Each component's weight for a user with `history` movies of their own: the one weighting.
+
+        The preferences' weight shrinks from `preferences_cold` towards `preferences` as h / (h + half).
+        """
+        half = self.preferences_half
+        cold_share = half / (history + half) if half > 0 else 0.0
+        return {
+            CONTENT: self.content,
+            COLLABORATIVE: self.collaborative,
+            SEQUENTIAL: self.sequential,
+            PREFERENCES: self.preferences + (self.preferences_cold - self.preferences) * cold_share,
+            POPULAR: self.popularity,
+        }
 
 
 @dataclass
@@ -45,6 +70,8 @@ class Taste:
     people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # people columns
     exclude: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rows never served
     recent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # latest positives, oldest first
+    # Movies with a positive signal from the user's own history (saved movies are preferences, not history).
+    history: int = 0
 
     def compact(self) -> Taste:
         if not len(self.items):
@@ -52,7 +79,7 @@ class Taste:
         rows, inverse = np.unique(np.asarray(self.items, dtype=np.int64), return_inverse=True)
         weights = np.bincount(inverse, weights=np.asarray(self.weights, dtype=np.float64)).astype(np.float32)
         keep = weights != 0
-        return Taste(rows[keep], weights[keep], self.genres, self.people, self.exclude, self.recent)
+        return Taste(rows[keep], weights[keep], self.genres, self.people, self.exclude, self.recent, self.history)
 
     def recent_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """The latest RECENT_SIGNALS positive rows and their weights (the newest 1, each step back x RECENT_DECAY)."""
@@ -88,30 +115,37 @@ def components(index: EngineIndex, taste: Taste) -> dict[str, np.ndarray]:
         out[SEQUENTIAL] = _scaled(np.asarray(index.transitions[recent].T @ decay).ravel())[0]
     else:
         out[SEQUENTIAL] = np.zeros(n, dtype=np.float32)
-    prefs = np.zeros(n, dtype=np.float32)
-    if len(taste.genres):
-        prefs += np.asarray(index.genres[:, taste.genres].sum(axis=1)).ravel() / len(taste.genres)
-    if len(taste.people):
-        prefs += np.minimum(np.asarray(index.people[:, taste.people].sum(axis=1)).ravel(), 1.0)
-    out["preferences"] = _scaled(prefs)[0]
+    out[PREFERENCES] = _preference_match(index, taste)
     out[POPULAR] = index.prior.astype(np.float32)
     return out
 
 
+def _preference_match(index: EngineIndex, taste: Taste) -> np.ndarray:
+    """How well each movie matches the saved genres and people: 0 for no match, at least 1/4 for any match.
+
+    A movie with any saved genre scores 1/2 plus 1/2 x the share of saved genres it has; one with a saved
+    person (director or top-billed cast) scores 1. Both add up, scaled so the best movie scores 1; so with
+    genres and people saved, a movie with just one of the genres still scores 1/4 or more.
+    """
+    prefs = np.zeros(index.size, dtype=np.float32)
+    if len(taste.genres):
+        matched = np.asarray(index.genres[:, taste.genres].sum(axis=1)).ravel()
+        prefs += np.where(matched > 0, 0.5 + 0.5 * matched / len(taste.genres), 0.0).astype(np.float32)
+    if len(taste.people):
+        prefs += np.minimum(np.asarray(index.people[:, taste.people].sum(axis=1)).ravel(), 1.0)
+    return _scaled(prefs)[0]
+
+
 def blended_scores(index: EngineIndex, taste: Taste, blend: Blend = Blend()) -> np.ndarray:  # noqa: B008
     """The hybrid score of every movie (float32[n]); no exclusions, no diversity."""
-    return sum(_weighted(components(index, taste.compact()), blend).values()).astype(np.float32)
+    taste = taste.compact()
+    return sum(_weighted(components(index, taste), blend, taste).values()).astype(np.float32)
 
 
-def _weighted(parts: dict[str, np.ndarray], blend: Blend) -> dict[str, np.ndarray]:
-    """Each component times its blend weight."""
-    return {
-        CONTENT: blend.content * parts[CONTENT],
-        COLLABORATIVE: blend.collaborative * parts[COLLABORATIVE],
-        SEQUENTIAL: blend.sequential * parts[SEQUENTIAL],
-        "preferences": blend.preferences * parts["preferences"],
-        POPULAR: blend.popularity * parts[POPULAR],
-    }
+def _weighted(parts: dict[str, np.ndarray], blend: Blend, taste: Taste) -> dict[str, np.ndarray]:
+    """Each component times its weight for this user's history."""
+    weights = blend.weights(history=taste.history)
+    return {name: weights[name] * vector for name, vector in parts.items()}
 
 
 def rank(
@@ -124,7 +158,7 @@ def rank(
 ) -> Ranked:
     """The top `limit` movies for this taste, diverse, each with the component that put it there."""
     taste = taste.compact()
-    weighted = _weighted(components(index, taste), blend)
+    weighted = _weighted(components(index, taste), blend, taste)
     total = sum(weighted.values()).astype(np.float32)
     total[np.asarray(taste.exclude, dtype=np.int64)] = -np.inf
     if allowed is not None:
@@ -136,20 +170,31 @@ def rank(
     m = min(available, max(limit * blend.candidates_factor, limit))
     candidates = np.argpartition(-total, m - 1)[:m]
     candidates = candidates[np.argsort(-total[candidates], kind="stable")]
-    rows = _diversify(index, candidates, total[candidates], limit=limit, blend=blend)
+    rows = _diversify(index, candidates, total[candidates], limit=limit, blend=blend, uncapped=taste.people)
     scores = total[rows]
     return Ranked(rows, scores, _reasons(index, taste, rows, weighted, blend))
 
 
-def _diversify(index: EngineIndex, candidates: np.ndarray, relevance: np.ndarray, *, limit: int, blend: Blend):
-    """Greedy MMR over the candidates with a per-director cap (relaxed if it would leave the list short)."""
+def _diversify(
+    index: EngineIndex,
+    candidates: np.ndarray,
+    relevance: np.ndarray,
+    *,
+    limit: int,
+    blend: Blend,
+    uncapped: np.ndarray,
+):
+    """Greedy MMR over the candidates with a per-director cap (relaxed if it would leave the list short).
+
+    Directors in `uncapped` (people columns the user saved) are never capped: they are what was asked for.
+    """
     if blend.diversity <= 0 and blend.max_per_director <= 0:
         return candidates[:limit]
     slot = {int(r): i for i, r in enumerate(candidates)}
     max_sim = np.zeros(len(candidates), dtype=np.float32)
     taken = np.zeros(len(candidates), dtype=bool)
     per_director: dict[int, int] = {}
-    directors = index.director[candidates]
+    directors = np.where(np.isin(index.director[candidates], uncapped), -1, index.director[candidates])
     picked: list[int] = []
     content = index.content
     for _ in range(limit):
@@ -194,7 +239,7 @@ def _reasons(index, taste: Taste, rows: np.ndarray, weighted: dict[str, np.ndarr
         else:
             best_source[name] = np.full(len(rows), -1)
     reasons: list[tuple[str, int]] = []
-    personal = (CONTENT, COLLABORATIVE, SEQUENTIAL, "preferences")
+    personal = (CONTENT, COLLABORATIVE, SEQUENTIAL, PREFERENCES)
     for i, row in enumerate(rows):
         # The strongest personal signal explains the pick; "popular" only when no personal signal adds to it.
         name = max(personal, key=lambda key: weighted[key][row])
@@ -202,7 +247,7 @@ def _reasons(index, taste: Taste, rows: np.ndarray, weighted: dict[str, np.ndarr
             name = POPULAR
         if name in (CONTENT, COLLABORATIVE, SEQUENTIAL) and best_source[name][i] >= 0:
             reasons.append((name, int(best_source[name][i])))
-        elif name in personal and weighted["preferences"][row] > 0:
+        elif name in personal and weighted[PREFERENCES][row] > 0:
             reasons.append(_preference_reason(index, taste, int(row)))
         else:
             reasons.append((POPULAR, -1))

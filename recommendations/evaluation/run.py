@@ -119,6 +119,7 @@ def replay(index, split: Split, users, params: EngineParams, weights: np.ndarray
             weights=(weights[rows] * taste.recency(age_days, half_life_days=params.half_life_days)).astype(np.float32),
             exclude=train.items[rows],
             recent=train.items[rows][weights[rows] > 0],
+            history=len(np.unique(train.items[rows][weights[rows] > 0])),
         )
         out[u] = personalized.rank(index, profile, limit=TOP_N, blend=params.blend).rows
     return out
@@ -147,7 +148,14 @@ ENGINE_GRID = {
 }
 # The transitions component on its own, through the same replay: what "watched next" alone is worth.
 SEQUENTIAL_ONLY = personalized.Blend(
-    content=0.0, collaborative=0.0, sequential=1.0, preferences=0.0, popularity=0.01, diversity=0.0, max_per_director=0
+    content=0.0,
+    collaborative=0.0,
+    sequential=1.0,
+    preferences=0.0,
+    preferences_cold=0.0,
+    popularity=0.01,
+    diversity=0.0,
+    max_per_director=0,
 )
 EASE_GRID = [100.0, 300.0, 1000.0]
 

@@ -6,7 +6,7 @@ from recommendations import services
 from recommendations.models import EvaluationRun, RecommendationLog
 from tests.analytics.conftest import at, favorite, impression, interaction, make_experiment
 from tests.conftest import client_for
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import GenreFactory, MovieFactory, PreferenceFactory, UserFactory
 
 ADMIN_URLS = ["/api/admin/experiments/", "/api/admin/analytics/", "/api/admin/model-performance/"]
 
@@ -161,6 +161,16 @@ class TestPersonalizedVariant:
         make_experiment(weights=(0, 100))  # everyone in "treatment": popularity only
         user = UserFactory()
         interaction(user, catalog["matrix"], "liked", when=at(days=1))
+
+        response = client_for(user).get("/api/users/me/recommendations/", {"limit": 5})
+
+        assert response["X-Experiment-Variant"] == "treatment"
+        assert {m["reason"] for m in response.json()["results"]} == {"popular and highly rated"}
+
+    def test_the_popularity_variant_ignores_saved_preferences(self, catalog):
+        make_experiment(weights=(0, 100))
+        user = UserFactory()
+        PreferenceFactory(user=user, genres=[10749])
 
         response = client_for(user).get("/api/users/me/recommendations/", {"limit": 5})
 

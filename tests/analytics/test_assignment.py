@@ -98,3 +98,8 @@ def test_blend_for_a_variant():
     popular = experiments.blend_for(Variant("t", 1, "popularity"))
     assert (popular.content, popular.collaborative, popular.sequential, popular.popularity) == (0.0, 0.0, 0.0, 1.0)
     assert experiments.blend_for(Variant("t", 1, "hybrid", {"popularity": 0.6})).popularity == 0.6
+    assert popular.weights(history=0)["preferences"] == 0.0  # saved preferences do not steer it either
+    cold = experiments.blend_for(Variant("t", 1, "hybrid", {"preferences_cold": 0.5, "preferences_half": 10}))
+    assert (cold.weights(history=0)["preferences"], cold.weights(history=10)["preferences"]) == pytest.approx(
+        (0.5, 0.325)
+    )
