@@ -182,6 +182,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
+# A publish happens inside requests and commands: with Redis down or silent it must fail within seconds, not
+# hang (kombu's Redis transport waits forever by default and ignores broker_connection_timeout). One quick
+# retry covers a pooled connection that a Redis restart dropped. Worst case about 2 x (1 s connect or 2 s
+# read); a refused connection fails at once. The worker's BRPOP polls every second, within the 2 s read limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = "UTC"
 # The one beat schedule: every periodic job the project runs, in one place.
 CELERY_BEAT_SCHEDULE = {

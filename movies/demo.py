@@ -12,7 +12,7 @@ import datetime
 import gzip
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,9 +173,12 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
     return result
 
 
-def after_catalog_change() -> None:
-    """The one call point after the demo load changed the catalog: cached lists go, the index is rebuilt."""
-    catalog_bulk_changed()
+def after_catalog_change(*, notify: Callable[[str], None] | None = None) -> None:
+    """The one call point after the demo load changed the catalog: cached lists go, the index is rebuilt.
+
+    `notify` receives what the listeners report (a rebuild that could not be queued).
+    """
+    catalog_bulk_changed(notify=notify)
 
 
 def _text_defaults(values: dict[str, Any]) -> dict[str, Any]:

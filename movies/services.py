@@ -301,10 +301,20 @@ def movie_get_or_fetch(*, tmdb_id: int) -> Movie:
     return movie_details_get(tmdb_id=tmdb_id)[0]
 
 
-def catalog_bulk_changed() -> None:
-    """After a bulk write: drop cached list pages and tell listeners (the recommendation index) once it commits."""
+def catalog_bulk_changed(*, notify: Callable[[str], None] | None = None) -> None:
+    """After a bulk write: drop cached list pages and tell listeners (the recommendation index) once it commits.
+
+    `notify` receives each listener's notice (e.g. a rebuild that could not be queued); outside a transaction,
+    as in the commands, that happens before this returns.
+    """
     movie_cache.catalog_changed()
-    transaction.on_commit(lambda: catalog_changed.send(sender=Movie))
+
+    def send() -> None:
+        for _receiver, notice in catalog_changed.send(sender=Movie):
+            if notice and notify is not None:
+                notify(str(notice))
+
+    transaction.on_commit(send)
 
 
 def movies_refresh_stale_details(*, client: TmdbClient, limit: int = 200) -> int:
@@ -371,6 +381,7 @@ class SyncSummary:
     details: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     movies_total: int = 0
+    notices: list[str] = field(default_factory=list)  # what followed the change, e.g. a rebuild not queued
 
     @property
     def ok(self) -> bool:
@@ -430,7 +441,7 @@ def tmdb_sync(
             if index % 20 == 0 or index == len(ids):
                 report("details", f"{index}/{len(ids)}")
     summary.movies_total = Movie.objects.count()
-    catalog_bulk_changed()
+    catalog_bulk_changed(notify=summary.notices.append)
     return summary
 
 

@@ -11,9 +11,10 @@ class RecommendationsConfig(AppConfig):
         catalog_changed.connect(_queue_index_rebuild, dispatch_uid="recommendations.rebuild-on-catalog-change")
 
 
-def _queue_index_rebuild(sender, **kwargs) -> None:
+def _queue_index_rebuild(sender, **kwargs) -> str | None:
     # A worker builds it (in-process when Celery runs eagerly, as in the embedded default); force=False
-    # makes it a no-op when the index already matches the catalog.
-    from recommendations.tasks import rebuild_recommendation_index
+    # makes it a no-op when the index already matches the catalog. The notice, when the broker is down,
+    # goes back to whoever changed the catalog (catalog_changed's contract).
+    from recommendations.tasks import recommendation_index_rebuild_queue
 
-    rebuild_recommendation_index.delay(force=False)
+    return recommendation_index_rebuild_queue(force=False).notice or None

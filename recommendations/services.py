@@ -305,9 +305,10 @@ def current_index() -> EngineIndex:
             _remember(info)
         elif cache.get(LOCK_KEY) is None:
             # Stale: rebuild (a worker, or in-process when Celery is eager); serve the previous index meanwhile.
-            from recommendations.tasks import rebuild_recommendation_index
+            # A broker outage is logged there and the previous index is served; the next request tries again.
+            from recommendations.tasks import recommendation_index_rebuild_queue
 
-            rebuild_recommendation_index.delay(force=False)
+            recommendation_index_rebuild_queue(force=False)
             info = cache.get(CURRENT_KEY) or info
     return _load(info["version"])
 

@@ -1,10 +1,16 @@
-"""Thin Celery tasks over recommendations.services."""
+"""Thin Celery tasks over recommendations.services, and the one way the index rebuild is queued."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from recommendations import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="recommendations.tasks.rebuild_recommendation_index")
@@ -29,3 +35,37 @@ def rebuild_recommendation_index(force: bool = True, interactions: bool = False)
         "interactions": row.interaction_count,
         "seconds": round(row.build_seconds, 2),
     }
+
+
+@dataclass(frozen=True)
+class RebuildQueued:
+    """Whether a rebuild reached the broker; `notice` tells an operator what follows when it did not."""
+
+    queued: bool
+    error: str = ""
+
+    @property
+    def notice(self) -> str:
+        if self.queued:
+            return ""
+        return (
+            f"Recommendation index rebuild not queued (broker unreachable: {self.error}); it will happen on the "
+            "next beat run or request."
+        )
+
+
+def recommendation_index_rebuild_queue(*, force: bool = False) -> RebuildQueued:
+    """Queue a rebuild (run in-process when Celery is eager); a broker outage is an outcome, not an error.
+
+    Every caller (a catalog change, a request that finds the index stale) goes through here. The data the
+    rebuild would read is already committed, so nothing is lost: beat's periodic rebuild and the next request
+    that finds the index stale queue it again. CELERY_BROKER_TRANSPORT_OPTIONS and
+    CELERY_TASK_PUBLISH_RETRY_POLICY bound how long a failing publish can take.
+    """
+    try:
+        rebuild_recommendation_index.delay(force=force)
+    except OperationalError as exc:  # kombu's wrapper for connection refused, timeouts, a dropped socket
+        outcome = RebuildQueued(queued=False, error=str(exc) or type(exc).__name__)
+        logger.warning("%s", outcome.notice)
+        return outcome
+    return RebuildQueued(queued=True)

@@ -36,3 +36,16 @@ def redis_down(settings, monkeypatch):
     # The process-wide TMDb limiter binds to Redis when first built: rebuild it against the dead one.
     monkeypatch.setattr(tmdb_module, "_local_limiter", None)
     return DEAD_REDIS_URL
+
+
+@pytest.fixture
+def broker_down(redis_down, settings, monkeypatch):
+    """Redis down, with Celery as production runs it: tasks are published to that Redis, not run in-process."""
+    from movie_backend.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = redis_down
+    # Publishing pools its connections per app: start from none, so this test makes its own to the dead Redis.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    return redis_down

@@ -1,19 +1,26 @@
 """Redis down: reads come from the database, readiness says which dependency is gone, nothing answers 500.
 
 Every Redis user in the service is covered: the cache (django-redis, IGNORE_EXCEPTIONS), the throttles'
-counters, the usage counters, the TMDb rate limiter and circuit breaker.
+counters, the usage counters, the TMDb rate limiter and circuit breaker, and Celery's broker (the index
+rebuild that a sync or a stale index queues).
 """
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from movie_backend import usage
 from movie_backend.throttling import AnonThrottle, ScopedThrottle
+from movies.models import MovieListEntry
 from movies.tmdb import default_breaker, default_rate_limiter
+from recommendations.models import RecommendationIndex
+from recommendations.services import recommendation_index_build
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import FavoriteFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,36 @@ def test_tmdb_down_and_redis_down_is_a_503_envelope_not_a_500(redis_down, tmdb):
         assert int(response["Retry-After"]) >= 1
 
     assert default_breaker().open_for() == 0.0  # no shared state to read: the breaker stays closed
+
+
+# Transactional: the rebuild is queued once the sync's writes commit, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_sync_mirrors_and_says_the_rebuild_was_not_queued_when_the_broker_is_down(broker_down, tmdb):
+    tmdb.set_list("popular", [5, 3, 9])
+    out = StringIO()
+
+    call_command("sync_tmdb", "--lists", "popular", stdout=out, stderr=StringIO())  # no CommandError: exit 0
+
+    ranks = MovieListEntry.objects.filter(category="popular").order_by("rank")
+    assert list(ranks.values_list("movie__tmdb_id", flat=True)) == [5, 3, 9]
+    output = out.getvalue()
+    assert "Done in" in output
+    assert "Recommendation index rebuild not queued (broker unreachable: " in output
+    assert "it will happen on the next beat run or request." in output
+    assert not RecommendationIndex.objects.exists()  # nothing built it in-process either
+
+
+@pytest.mark.parametrize("path", ["/api/movies/603/similar/", "/api/users/me/recommendations/"])
+def test_a_stale_index_is_still_served_when_its_rebuild_cannot_be_queued(broker_down, catalog, path):
+    built = recommendation_index_build()
+    MovieFactory(tmdb_id=990, title="Added After The Build")  # the index is now stale: the request queues a rebuild
+    user = UserFactory()
+    FavoriteFactory(user=user, movie=catalog["matrix"])
+
+    response = client_for(user).get(path)
+
+    assert response.status_code == 200
+    ids = [m["tmdb_id"] for m in response.json()["results"]]
+    assert ids and 990 not in ids  # answered from the previous index
+    assert 603 not in ids
+    assert list(RecommendationIndex.objects.values_list("version", flat=True)) == [built.version]

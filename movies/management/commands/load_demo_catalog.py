@@ -27,8 +27,9 @@ class Command(BaseCommand):
             self.stdout.write("Catalog not empty: demo catalog not loaded (--if-empty).")
             return
         # Single call point for what must follow a bulk catalog change (the recommendation index rebuild).
+        notices: list[str] = []
         if result.changed:
-            after_catalog_change()
+            after_catalog_change(notify=notices.append)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog: {result.total} films, {result.created} created, {result.updated} updated, "
@@ -36,3 +37,5 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - started:.1f}s."
             )
         )
+        for notice in notices:
+            self.stdout.write(self.style.WARNING(f"  {notice}"))

@@ -55,6 +55,8 @@ class Command(BaseCommand):
                 f"list(s), {summary.details} details; {summary.movies_total} movies mirrored."
             )
         )
+        for notice in summary.notices:
+            self.stdout.write(self.style.WARNING(f"  {notice}"))
         for what, error in summary.errors.items():
             self.stderr.write(self.style.WARNING(f"  {what}: {error}"))
         if summary.errors:
