@@ -131,6 +131,8 @@ class UserLogoutApi(APIView):
 
 
 class UserMeApi(APIView):
+    delete_takes_body = True  # the password, for the schema (movie_backend.schema)
+
     @extend_schema(tags=["users"], summary="The caller's profile", responses={200: UserProfileSerializer})
     def get(self, request: Request) -> Response:
         return Response(UserProfileSerializer(request.user).data)

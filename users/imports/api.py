@@ -77,7 +77,12 @@ class ImportListCreateApi(generics.GenericAPIView):
             415: OpenApiResponse(ErrorEnvelopeSerializer, description="The body is not multipart/form-data."),
         },
         examples=[
-            OpenApiExample("Letterboxd zip, imported (Celery eager)", value=_DONE_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Letterboxd zip, imported (Celery eager)",
+                value=_DONE_EXAMPLE,
+                response_only=True,
+                status_codes=["202"],
+            ),
             OpenApiExample(
                 "A watched/watchlist/likes CSV under another name",
                 value={
@@ -94,7 +99,8 @@ class ImportListCreateApi(generics.GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         # Refuse an oversized upload by its declared length, before it is received and parsed.
-        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.IMPORT_MAX_BYTES + _MULTIPART_OVERHEAD:
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared.isdigit() and int(declared) > settings.IMPORT_MAX_BYTES + _MULTIPART_OVERHEAD:
             raise services.import_file_too_large()
         serializer = ImportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
