@@ -392,7 +392,7 @@ IMPORT_BATCH_ROWS = config("IMPORT_BATCH_ROWS", default=500, cast=int)
 PASSWORD_RESET_URL = config("PASSWORD_RESET_URL", default="")
 # Django's email machinery; the console backend (mails printed to stdout) when nothing is set.
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = config("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-mail"))
+EMAIL_FILE_PATH = config("EMAIL_FILE_PATH", default="") or str(BASE_DIR / "sent-mail")  # the file backend's folder
 EMAIL_HOST = config("EMAIL_HOST", default="localhost")
 EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
 EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")

@@ -17,24 +17,24 @@ from users.imports.serializers import ImportCreateSerializer, ImportSerializer, 
 # Room for the multipart framing and the `format` field around a file of IMPORT_MAX_BYTES.
 _MULTIPART_OVERHEAD = 64 * 1024
 
-_DONE_EXAMPLE = {
-    "id": 12,
+_DONE_EXAMPLE = {  # a real run: the sample export zip against the demo catalog
+    "id": 1,
     "format": "letterboxd",
     "status": "done",
     "filename": "letterboxd-sample_user-2026-12-01-00-00-utc.zip",
-    "size": 4730,
+    "size": 4439,
     "rows": 126,
-    "matched": 98,
-    "created": 98,
+    "matched": 102,
+    "created": 102,
     "updated": 0,
     "unchanged": 0,
-    "unmatched_count": 28,
+    "unmatched_count": 24,
     "error": None,
-    "created_at": "2026-12-02T09:30:00Z",
-    "started_at": "2026-12-02T09:30:00Z",
-    "finished_at": "2026-12-02T09:30:01Z",
+    "created_at": "2026-12-02T05:47:15.121119Z",
+    "started_at": "2026-12-02T05:47:15.247278Z",
+    "finished_at": "2026-12-02T05:47:15.598287Z",
     "unmatched": [
-        {"file": "watched.csv", "row": 5, "title": "Summer with Monika", "year": 1953, "reason": "not in the catalog"}
+        {"file": "watched.csv", "row": 2, "title": "La La Land", "year": 2016, "reason": "not in the catalog"}
     ],
 }
 
