@@ -57,5 +57,16 @@ class AutoSchema(SpectacularAutoSchema):
                 responses[status_code] = self._get_response_for_code(response, status_code, direction=direction)
         return responses
 
+    def _get_request_body(self, direction="request"):
+        # drf-spectacular documents bodies of POST, PUT and PATCH only; a view whose DELETE takes one says so
+        # with `delete_takes_body` (DELETE /api/users/me/ takes the password) and gets it documented too.
+        if self.method != "DELETE" or not getattr(self.view, "delete_takes_body", False):
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
     def _requires_auth(self) -> bool:
         return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())

@@ -298,6 +298,8 @@ DEFAULT_THROTTLE_RATES = {
     "login": "10/min",
     "register": "20/min",
     "password_change": "10/hour",
+    # Password reset mails, per address: enough for a typo and a retry, too few to flood a mailbox.
+    "password_reset": "5/hour",
 }
 
 
@@ -350,6 +352,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    # An import's status and the error envelope's both have a field named "status".
+    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "users.models.Import.Status"},
     "TAGS": [
         {"name": "movies", "description": "The TMDb mirror: lists, search, details."},
         {"name": "genres", "description": "Genre list."},
@@ -404,6 +408,27 @@ OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
 METRICS_TOKEN = config("METRICS_TOKEN", default="")
 # Usage counters are batched per process for this many seconds, then written to Redis in one pipeline.
 USAGE_FLUSH_SECONDS = config("USAGE_FLUSH_SECONDS", default=1.0, cast=float)
+
+# --- Imports, password reset, email ---------------------------------------------------------------
+
+# Largest Letterboxd/IMDb export accepted (bytes, and bytes unpacked for a zip); larger is a 413 envelope.
+IMPORT_MAX_BYTES = config("IMPORT_MAX_BYTES", default=20 * 1024 * 1024, cast=int)
+# Rows written per transaction; progress (`rows`) is saved after each batch.
+IMPORT_BATCH_ROWS = config("IMPORT_BATCH_ROWS", default=500, cast=int)
+# The reset link mailed to the user; {uid} and {token} are replaced. Unset: the mail carries uid and token only.
+PASSWORD_RESET_URL = config("PASSWORD_RESET_URL", default="")
+# Django's email machinery; the console backend (mails printed to stdout) when nothing is set.
+EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = config("EMAIL_FILE_PATH", default="") or str(BASE_DIR / "sent-mail")  # the file backend's folder
+EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=False, cast=bool)
+EMAIL_TIMEOUT = config("EMAIL_TIMEOUT", default=10, cast=int)
+DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# How long a reset link works (Django's token generator), seconds.
+PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT", default=60 * 60, cast=int)
 
 # --- Security -------------------------------------------------------------------------------------
 

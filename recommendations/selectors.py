@@ -8,13 +8,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, Max, OuterRef, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Ln
 
 from movie_backend.exceptions import NotFound
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
-from users.models import Favorite, Interaction, Preference
+from recommendations.engine import taste
+from users.models import Favorite, Interaction, Play, Preference
 
 # Interaction types that mean "already seen or rejected": never recommended again, shown last in genre picks.
 SEEN_TYPES = (
@@ -53,20 +66,37 @@ def catalog_version() -> str:
     return f"{stats['count']}:{latest}"
 
 
+def _rewatched(plays: QuerySet[Play]) -> QuerySet:
+    """Per (user, movie) of these plays watched more than once (a strong positive, read beside the `watched`
+    interaction each play also records): the latest play as `latest`."""
+    return (
+        plays.values("user_id", "movie_id")
+        .annotate(plays=Count("id"), marked=Count("id", filter=Q(rewatch=True)), latest=Max("watched_at"))
+        .filter(Q(plays__gte=2) | Q(marked__gt=0))
+    )
+
+
 def user_taste_signals(*, user) -> TasteSignals:
-    """Favorites, interactions and saved preferences: three queries."""
+    """Favorites, interactions (each watched one with its re-watch, from the plays) and saved preferences:
+    three queries."""
     signals = [
         Signal(tmdb_id, title, "favorite", None, created_at)
         for tmdb_id, title, created_at in Favorite.objects.filter(user=user).values_list(
             "movie__tmdb_id", "movie__title", "created_at"
         )
     ]
-    signals += [
-        Signal(tmdb_id, title, kind, float(rating) if rating is not None else None, updated_at)
-        for tmdb_id, title, kind, rating, updated_at in Interaction.objects.filter(user=user).values_list(
-            "movie__tmdb_id", "movie__title", "type", "rating", "updated_at"
-        )
-    ]
+    rewatched_at = Subquery(
+        _rewatched(Play.objects.filter(user=OuterRef("user_id"), movie=OuterRef("movie_id"))).values("latest")[:1]
+    )
+    rows = (
+        Interaction.objects.filter(user=user)
+        .annotate(rewatched_at=rewatched_at)
+        .values_list("movie__tmdb_id", "movie__title", "type", "rating", "updated_at", "rewatched_at")
+    )
+    for tmdb_id, title, kind, rating, updated_at, rewatched in rows:
+        signals.append(Signal(tmdb_id, title, kind, float(rating) if rating is not None else None, updated_at))
+        if kind == Interaction.Type.WATCHED and rewatched is not None:
+            signals.append(Signal(tmdb_id, title, taste.REWATCHED, None, rewatched))
     preference = Preference.objects.filter(user=user).values("genres", "people", "movies").first() or {}
     return TasteSignals(
         signals=signals,
@@ -146,7 +176,7 @@ def catalog_rows():
 
 
 def interaction_rows():
-    """Every user's favorites and interactions as (user id, movie pk, kind, rating, when)."""
+    """Every user's favorites, interactions and re-watches as (user id, movie pk, kind, rating, when)."""
     rows = [
         (user_id, movie_id, "favorite", None, at)
         for user_id, movie_id, at in Favorite.objects.values_list("user_id", "movie_id", "created_at").iterator(
@@ -158,4 +188,8 @@ def interaction_rows():
             chunk_size=10_000
         )
     )
+    rows += [
+        (user_id, movie_id, taste.REWATCHED, None, at)
+        for user_id, movie_id, at in _rewatched(Play.objects.all()).values_list("user_id", "movie_id", "latest")
+    ]
     return rows

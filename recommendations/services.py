@@ -509,12 +509,13 @@ def recommendation_log(
 _VERBS = {
     "favorite": "because {title} is one of your favorites",
     "liked": "because you liked {title}",
+    "rewatched": "because you watched {title} more than once",
     "rated": "because you rated {title} {rating}",
     "preferred": "because you like {title}",
     "watchlist": "because {title} is on your watchlist",
     "watched": "because you watched {title}",
 }
-_STRENGTH = ["favorite", "liked", "rated", "preferred", "watchlist", "watched"]
+_STRENGTH = ["favorite", "liked", "rewatched", "rated", "preferred", "watchlist", "watched"]
 
 
 def _taste(index: EngineIndex, signals: selectors.TasteSignals):

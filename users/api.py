@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from movie_backend.schema import ErrorEnvelopeSerializer
 from movie_backend.throttling import AnonThrottle, FailureThrottle, ScopedThrottle, UserThrottle, count_failure
-from users import selectors, services
+from users import account, selectors, services
 from users.serializers import (
+    AccountDeleteSerializer,
     FavoriteCreateSerializer,
     FavoriteSerializer,
     InteractionCreateSerializer,
@@ -179,6 +180,8 @@ class UserLogoutApi(APIView):
 
 
 class UserMeApi(APIView):
+    delete_takes_body = True  # the password, for the schema (movie_backend.schema)
+
     @extend_schema(tags=["users"], summary="The caller's profile", responses={200: UserProfileSerializer})
     def get(self, request: Request) -> Response:
         return Response(UserProfileSerializer(request.user).data)
@@ -195,6 +198,23 @@ class UserMeApi(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)
         return Response(UserProfileSerializer(user).data)
+
+    @extend_schema(
+        tags=["users"],
+        summary="Delete the caller's account and everything stored about it",
+        description=(
+            "Needs the password. Deletes the profile, preferences, favorites, interactions, history, imports and "
+            "the recommendation lists served; every token of the account (access and refresh) answers 401 from "
+            "then on. A wrong password is a 400 on `password`."
+        ),
+        request=AccountDeleteSerializer,
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account.account_delete(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserPasswordChangeApi(APIView):

@@ -166,3 +166,88 @@ class TokenFamily(models.Model):
 
     def __str__(self) -> str:
         return f"token family {self.id} of {self.user_id}"
+
+
+class Play(models.Model):
+    """One viewing of a movie: plays may repeat (a re-watch is a second play), and each marks the movie watched."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Logged through the API"
+        IMPORT = "import", "Imported from a Letterboxd diary"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="plays")
+    movie = models.ForeignKey("movies.Movie", on_delete=models.CASCADE, related_name="plays")
+    watched_at = models.DateTimeField(default=timezone.now)
+    # Letterboxd's diary says when an entry was a re-watch even when the earlier viewing was never logged.
+    rewatch = models.BooleanField(default=False, help_text="The source marked this play a re-watch.")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-watched_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-watched_at"], name="play_user_watched_idx"),
+            models.Index(fields=["user", "movie", "watched_at"], name="play_user_movie_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ▶ {self.movie_id} at {self.watched_at:%Y-%m-%d}"
+
+
+class Import(models.Model):
+    """An uploaded Letterboxd or IMDb export and how its import went (progress saved batch by batch)."""
+
+    class Format(models.TextChoices):
+        LETTERBOXD = "letterboxd", "Letterboxd export (zip or one of its CSVs)"
+        IMDB = "imdb", "IMDb ratings or watchlist CSV"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="imports")
+    format = models.CharField(max_length=16, choices=Format.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes uploaded.")
+    # The uploaded bytes are kept in the row: the worker that runs the import may be on another machine, and
+    # the database is the one store every process already shares (a file on local disk would not be there, and
+    # a shared object store is one more thing to run). Bounded by IMPORT_MAX_BYTES; emptied when the import ends.
+    data = models.BinaryField(editable=False, default=bytes)
+    # What the upload check found: [{"name", "kind", "encoding"}], one per CSV read, in the order imported.
+    parts = models.JSONField(default=list, blank=True)
+    rows = models.PositiveIntegerField(default=0, help_text="Rows processed so far.")
+    matched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0, help_text="Matched rows that wrote something new.")
+    updated = models.PositiveIntegerField(default=0, help_text="Matched rows that changed a rating.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Matched rows already recorded.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="import_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.format} import {self.pk} of {self.user_id}: {self.status}"
+
+
+class ImportUnmatched(models.Model):
+    """A row of an import that wrote nothing, and why (not in the catalog, not a movie, no rating...)."""
+
+    job = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="unmatched_rows")
+    file = models.CharField(max_length=64, help_text="The CSV the row is in, e.g. ratings.csv.")
+    row = models.PositiveIntegerField(help_text="Row number in that file, the header being row 1.")
+    title = models.CharField(max_length=500, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row} {self.reason}"

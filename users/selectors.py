@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from movies.models import Genre
 from movies.selectors import movies_visible_to
-from users.models import Favorite, Interaction, Preference, User
+from recommendations.models import RecommendationLog
+from users.imports.selectors import UNMATCHED_ROWS, import_list
+from users.models import Favorite, Import, Interaction, Play, Preference, User
 
 _GENRES = Prefetch("movie__genres", queryset=Genre.objects.order_by("name"))
 
@@ -33,3 +39,41 @@ def preference_get(*, user: User) -> Preference:
     """The user's saved preferences; empty ones (not saved) when the user has none yet."""
     preference = Preference.objects.filter(user=user).first()
     return preference if preference is not None else Preference(user=user)
+
+
+def play_list(*, user: User) -> QuerySet[Play]:
+    """The user's plays, latest viewing first, limited to movies the user may see."""
+    return (
+        Play.objects.filter(user=user, movie__in=movies_visible_to(user=user))
+        .select_related("movie")
+        .prefetch_related(_GENRES)
+        .order_by("-watched_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class AccountExport:
+    """Everything stored about a user, as querysets for the export serializer (a handful of queries)."""
+
+    exported_at: datetime
+    profile: User
+    preferences: Preference
+    favorites: QuerySet[Favorite]
+    interactions: QuerySet[Interaction]
+    history: QuerySet[Play]
+    imports: QuerySet[Import]
+    recommendations: QuerySet[RecommendationLog]
+
+
+def account_export(*, user: User) -> AccountExport:
+    """Every row about the user, whatever the catalog now shows (none of it is filtered), oldest first."""
+    return AccountExport(
+        exported_at=timezone.now(),
+        profile=user,
+        preferences=preference_get(user=user),
+        favorites=Favorite.objects.filter(user=user).select_related("movie").order_by("created_at", "id"),
+        interactions=Interaction.objects.filter(user=user).select_related("movie").order_by("created_at", "id"),
+        history=Play.objects.filter(user=user).select_related("movie").order_by("watched_at", "id"),
+        imports=import_list(user=user).prefetch_related(UNMATCHED_ROWS).order_by("created_at", "id"),
+        recommendations=RecommendationLog.objects.filter(user=user).order_by("created_at", "id"),
+    )

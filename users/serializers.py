@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from rest_framework import serializers
 
 from movie_backend.fields import StrictCharField, StrictEmailField
 from movies.serializers import MovieSummarySerializer
-from users.models import Favorite, Interaction, Preference, User
+from users.imports.serializers import ImportSerializer
+from users.models import Favorite, Interaction, Play, Preference, User
 from users.services import rating_errors
 
 LIST_MAX = 50
@@ -145,3 +148,95 @@ class PreferenceSerializer(serializers.ModelSerializer):
         model = Preference
         fields = ["genres", "people", "movies", "updated_at"]
         read_only_fields = ["updated_at"]
+
+
+# --- Watch history ------------------------------------------------------------------------------------
+
+
+def _validate_watched_at(value):
+    if value is not None and value > timezone.now() + timedelta(minutes=5):  # a few minutes of clock skew
+        raise serializers.ValidationError("A play cannot be in the future.")
+    if value is not None and value.year < 1870:
+        raise serializers.ValidationError("A play must be in 1870 or later.")
+    return value
+
+
+class PlayCreateSerializer(serializers.Serializer):
+    tmdb_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="TMDb movie id.")
+    watched_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        validators=[_validate_watched_at],
+        help_text="When it was watched (ISO 8601, e.g. 2024-05-01T21:30:00Z); now when left out.",
+    )
+
+
+class PlaySerializer(serializers.ModelSerializer):
+    tmdb_id = serializers.IntegerField(source="movie.tmdb_id", read_only=True)
+    movie = MovieSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Play
+        fields = ["id", "tmdb_id", "movie", "watched_at", "rewatch", "source", "created_at"]
+        read_only_fields = fields
+
+
+# --- Account: password reset, export, deletion --------------------------------------------------------
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = StrictCharField(max_length=64, help_text="The `uid` of the reset mail.")
+    token = StrictCharField(max_length=128, help_text="The `token` of the reset mail.")
+    new_password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class _ExportMovieFields(serializers.Serializer):
+    tmdb_id = serializers.IntegerField(source="movie.tmdb_id")
+    title = serializers.CharField(source="movie.title")
+
+
+class ExportFavoriteSerializer(_ExportMovieFields):
+    created_at = serializers.DateTimeField()
+
+
+class ExportInteractionSerializer(_ExportMovieFields):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    rating = serializers.DecimalField(max_digits=2, decimal_places=1, coerce_to_string=False, allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ExportPlaySerializer(_ExportMovieFields):
+    id = serializers.IntegerField()
+    watched_at = serializers.DateTimeField()
+    rewatch = serializers.BooleanField()
+    source = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportRecommendationSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    algorithm = serializers.CharField()
+    query = serializers.CharField()
+    movie_ids = serializers.ListField(child=serializers.IntegerField(), help_text="TMDb ids served, in order.")
+    created_at = serializers.DateTimeField()
+
+
+class AccountExportSerializer(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    profile = UserProfileSerializer()
+    preferences = PreferenceSerializer()
+    favorites = ExportFavoriteSerializer(many=True)
+    interactions = ExportInteractionSerializer(many=True)
+    history = ExportPlaySerializer(many=True, help_text="Plays, oldest first.")
+    imports = ImportSerializer(many=True, help_text="What each import found (the uploaded files are not kept).")
+    recommendations = ExportRecommendationSerializer(many=True, help_text="Lists served to the user.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +29,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from movie_backend.exceptions import Conflict, NotFound
+from movie_backend.exceptions import ApplicationError, Conflict, NotFound
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
 from movies.services import MovieNotFound, movie_get_or_fetch
@@ -378,6 +379,66 @@ def interaction_delete(*, user: User, interaction_id: int) -> None:
         if not deleted:
             raise InteractionNotFound()
         user_taste_changed(user=user)
+
+
+@dataclass(frozen=True)
+class InteractionWrite:
+    movie_id: int  # a Movie pk the user may see (resolved by the caller)
+    type: str
+    rating: Decimal | None = None
+
+
+WRITE_CREATED, WRITE_UPDATED, WRITE_UNCHANGED = "created", "updated", "unchanged"
+
+
+def interactions_write_bulk(*, user: User, writes: list[InteractionWrite]) -> list[str]:
+    """Record many interactions under interaction_record's rules (one row per movie and type, ratings checked,
+    liked and disliked exclusive) in a few statements; answers each write's outcome, in order.
+
+    Writes apply in order (a later one for the same movie and type wins); a row already as asked is left
+    untouched. Call it inside the caller's transaction; the caller bumps the taste version once
+    (`user_taste_changed`) when any outcome is not "unchanged".
+    """
+    for write in writes:
+        if write.type not in Interaction.Type.values:
+            raise ApplicationError(f'"{write.type}" is not a valid interaction type.', errors={"type": ["Invalid."]})
+        errors = rating_errors(type=write.type, rating=write.rating)
+        if errors:
+            raise ApplicationError(errors[0], errors={"rating": errors})
+    existing = {
+        (movie_id, type): (pk, rating)
+        for pk, movie_id, type, rating in Interaction.objects.filter(
+            user=user, movie_id__in={write.movie_id for write in writes}
+        ).values_list("pk", "movie_id", "type", "rating")
+    }
+    state = {key: rating for key, (_pk, rating) in existing.items()}
+    outcomes = []
+    for write in writes:
+        key = (write.movie_id, write.type)
+        outcomes.append(
+            WRITE_CREATED if key not in state else WRITE_UNCHANGED if state[key] == write.rating else WRITE_UPDATED
+        )
+        state[key] = write.rating
+        opposite = _OPPOSITE.get(write.type)
+        if opposite:
+            state.pop((write.movie_id, opposite), None)
+    now = timezone.now()
+    stale = [pk for key, (pk, _rating) in existing.items() if key not in state]
+    if stale:
+        Interaction.objects.filter(pk__in=stale).delete()
+    # ignore_conflicts: a row the user records through the API meanwhile wins over the import's copy.
+    Interaction.objects.bulk_create(
+        [Interaction(user=user, movie_id=m, type=t, rating=r) for (m, t), r in state.items() if (m, t) not in existing],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    changed = [
+        Interaction(pk=existing[key][0], rating=rating, updated_at=now)
+        for key, rating in state.items()
+        if key in existing and existing[key][1] != rating
+    ]
+    Interaction.objects.bulk_update(changed, ["rating", "updated_at"], batch_size=500)
+    return outcomes
 
 
 # --- Preferences --------------------------------------------------------------------------------------

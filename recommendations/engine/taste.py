@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 FAVORITE = "favorite"
-# Interaction types (users.models.Interaction.Type values) and a favorite.
+# A movie watched more than once (two plays, or a play its source marked a re-watch).
+REWATCHED = "rewatched"
+# Interaction types (users.models.Interaction.Type values), a favorite and a re-watch (from the plays).
 SIGNAL_WEIGHTS: dict[str, float] = {
     FAVORITE: 1.5,
+    # Watching a movie again says as much as calling it a favorite (on top of its "watched").
+    REWATCHED: 1.5,
     "liked": 1.0,
     "watchlist": 0.5,
     "watched": 0.3,
