@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from movies import bulk
 from movies.local_ids import local_id, name_key
 from movies.models import (
     AvailabilityKind,
@@ -261,25 +262,26 @@ def _merge_person(person: Person, *, into: Person) -> None:
         into.save(update_fields=["local_id", "updated_at"])
 
 
-def people_local_ensure(names: Iterable[str]) -> dict[int, int]:
-    """Rows for people known by name only; {local_id: pk}. A row already there (possibly taken over by a TMDb
-    person since) is reused as it is."""
+def people_local_ensure(names: Iterable[str]) -> dict[str, int]:
+    """Rows for people known by name only; {name: pk} for each name given. A row already there (possibly
+    taken over by a TMDb person since) is reused as it is."""
+    ids: dict[str, int] = {}  # name -> local id, each distinct spelling hashed once
     by_id: dict[int, str] = {}
     for name in names:
-        if not name_key(name):
+        if name in ids or not name_key(name):
             continue
-        lid = local_id("person", name)
+        lid = ids[name] = local_id("person", name)
         known = by_id.setdefault(lid, name)
         if name_key(known) != name_key(name):
             raise LocalIdCollision(f"{known!r} and {name!r} have the same local id {lid}")
     pks: dict[int, int] = {}
     for chunk in chunks(by_id):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
-    missing = [Person(local_id=lid, name=_text(name, 255)) for lid, name in by_id.items() if lid not in pks]
-    Person.objects.bulk_create(missing, batch_size=BATCH, ignore_conflicts=True)
-    for chunk in chunks([p.local_id for p in missing]):
+    missing = [lid for lid in by_id if lid not in pks]
+    bulk.insert(Person, ({"local_id": lid, "name": _text(by_id[lid], 255)} for lid in missing), ignore_conflicts=True)
+    for chunk in chunks(missing):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
-    return pks
+    return {name: pks[lid] for name, lid in ids.items()}
 
 
 @dataclass(frozen=True)
@@ -305,21 +307,21 @@ def movies_credits_from_names(credits: dict[int, NamedCredits]) -> None:
     person_pks = people_local_ensure(name for named in credits.values() for *_, name in named.rows())
     for chunk in chunks(credits):
         Credit.objects.filter(movie_id__in=chunk).delete()
-    Credit.objects.bulk_create(
-        [
-            Credit(
-                movie_id=movie_pk,
-                person_id=person_pks[local_id("person", name)],
-                kind=kind,
-                job=job,
-                department=dept,
-                order=order,
-            )
+    bulk.insert(
+        Credit,
+        (
+            {
+                "movie_id": movie_pk,
+                "person_id": person_pks[name],
+                "kind": kind,
+                "job": job,
+                "department": dept,
+                "order": order,
+            }
             for movie_pk, named in credits.items()
             for kind, job, dept, order, name in named.rows()
-            if name_key(name)
-        ],
-        batch_size=BATCH,
+            if name in person_pks
+        ),
     )
     movie_names_derive(credits)
 
@@ -345,20 +347,20 @@ def movie_credits_replace(*, credits: dict[int, list[dict]]) -> None:
                 continue  # TMDb sometimes lists one credit twice
             seen.add(credit_id)
             rows.append(_credit_row(movie_pk, person_pks[e["person"]["id"]], e, credit_id))
-    Credit.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    bulk.insert(Credit, rows, ignore_conflicts=True)
 
 
-def _credit_row(movie_pk: int, person_pk: int, e: dict, credit_id: str) -> Credit:
-    return Credit(
-        movie_id=movie_pk,
-        person_id=person_pk,
-        kind=e["kind"],
-        character=_text(e.get("character"), 500),
-        job=_text(e.get("job"), 64),
-        department=_text(e.get("department"), 64),
-        order=e["order"],
-        credit_id=credit_id,
-    )
+def _credit_row(movie_pk: int, person_pk: int, e: dict, credit_id: str) -> dict[str, Any]:
+    return {
+        "movie_id": movie_pk,
+        "person_id": person_pk,
+        "kind": e["kind"],
+        "character": _text(e.get("character"), 500),
+        "job": _text(e.get("job"), 64),
+        "department": _text(e.get("department"), 64),
+        "order": e["order"],
+        "credit_id": credit_id,
+    }
 
 
 def person_credits_add(*, person_pk: int, credits: list[tuple[int, dict]]) -> None:
@@ -368,7 +370,7 @@ def person_credits_add(*, person_pk: int, credits: list[tuple[int, dict]]) -> No
     for chunk in chunks(movie_pks):
         Credit.objects.filter(person_id=person_pk, movie_id__in=chunk, credit_id="").delete()
     rows = [_credit_row(movie_pk, person_pk, e, _text(e.get("credit_id"), 32)) for movie_pk, e in credits]
-    Credit.objects.bulk_create([r for r in rows if r.credit_id], batch_size=BATCH, ignore_conflicts=True)
+    bulk.insert(Credit, (r for r in rows if r["credit_id"]), ignore_conflicts=True)
     movie_names_derive(movie_pks)
 
 
@@ -577,7 +579,7 @@ def movie_names_derive(movie_pks: Iterable[int]) -> int:
     """Rewrite the derived name columns of these movies from their credit and keyword rows; returns how many
     changed (their `updated_at` moves, so the recommendation index sees the change)."""
     now = timezone.now()
-    changed: list[Movie] = []
+    changed: list[dict[str, Any]] = []
     for chunk in chunks(set(movie_pks)):
         credits: dict[int, list[tuple]] = {pk: [] for pk in chunk}
         for movie_id, *row in (
@@ -598,8 +600,8 @@ def movie_names_derive(movie_pks: Iterable[int]) -> int:
         ):
             wanted = derived_names(credits[pk], keywords[pk])
             if list(wanted.values()) != current:
-                changed.append(Movie(pk=pk, updated_at=now, **wanted))
-    Movie.objects.bulk_update(changed, ["director", "writer", "cast", "keywords", "updated_at"], batch_size=BATCH)
+                changed.append({"pk": pk, "updated_at": now, **wanted})
+    bulk.update(Movie, ["director", "writer", "cast", "keywords", "updated_at"], changed)
     return len(changed)
 
 
