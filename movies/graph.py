@@ -12,8 +12,6 @@ mirror has; a part that is present replaces it, empty or not.
 
 from __future__ import annotations
 
-import datetime
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,15 @@ from typing import Any
 from django.utils import timezone
 
 from movies import bulk
+from movies.graph_parse import (
+    availability_from_tmdb,
+    clip,
+    credits_from_tmdb,
+    keywords_from_tmdb,
+    parse_date,
+    person_entry,
+    videos_from_tmdb,
+)
 from movies.local_ids import local_id, name_key
 from movies.models import (
     AvailabilityKind,
@@ -38,8 +45,6 @@ from movies.models import (
 # Well under SQLite's oldest limit of 999 variables per statement.
 CHUNK = 900
 BATCH = 1000
-VIDEO_SITES = ("YouTube", "Vimeo")
-_REGION = re.compile(r"[A-Z]{2}")
 
 
 class LocalIdCollision(ValueError):
@@ -50,123 +55,6 @@ def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def parse_date(value: Any) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "")[:limit]
-
-
-# --- Reading TMDb JSON (pure) ----------------------------------------------------------------------
-
-
-def _person_entry(item: dict) -> dict | None:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), int) or not item.get("name"):
-        return None
-    return item
-
-
-def credits_from_tmdb(data: dict) -> list[dict] | None:
-    """A details answer's credits as flat entries (cast in billing order, then crew in TMDb's order), or None
-    when the answer carries no credits."""
-    credits = data.get("credits")
-    if not isinstance(credits, dict):
-        return None
-    cast = [c for c in credits.get("cast") or [] if _person_entry(c)]
-    cast.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 1_000_000)
-    entries = [
-        {
-            "person": c,
-            "kind": Credit.Kind.CAST,
-            "character": c.get("character"),
-            "order": n,
-            "credit_id": c.get("credit_id"),
-        }
-        for n, c in enumerate(cast)
-    ]
-    crew = [c for c in credits.get("crew") or [] if _person_entry(c)]
-    entries += [
-        {
-            "person": c,
-            "kind": Credit.Kind.CREW,
-            "job": c.get("job"),
-            "department": c.get("department"),
-            "order": n,
-            "credit_id": c.get("credit_id"),
-        }
-        for n, c in enumerate(crew)
-    ]
-    return entries
-
-
-def keywords_from_tmdb(data: dict) -> list[tuple[int, str]] | None:
-    block = data.get("keywords")
-    if not isinstance(block, dict):
-        return None
-    pairs = [
-        (k["id"], _text(k["name"], 255))
-        for k in block.get("keywords") or []
-        if isinstance(k, dict) and isinstance(k.get("id"), int) and k.get("name")
-    ]
-    return list(dict(pairs).items())
-
-
-def videos_from_tmdb(data: dict) -> list[dict] | None:
-    """TMDb's videos as stored on the movie: official trailers first, then trailers, then the rest; newest first
-    within each group."""
-    block = data.get("videos")
-    if not isinstance(block, dict):
-        return None
-    videos = [
-        {
-            "key": _text(v["key"], 64),
-            "site": _text(v.get("site"), 32),
-            "type": _text(v.get("type"), 32),
-            "name": _text(v.get("name"), 255),
-            "official": bool(v.get("official")),
-            "published_at": v.get("published_at") if isinstance(v.get("published_at"), str) else None,
-        }
-        for v in block.get("results") or []
-        if isinstance(v, dict) and v.get("key")
-    ]
-    videos.sort(key=lambda v: v["published_at"] or "", reverse=True)
-    videos.sort(key=lambda v: (not (v["official"] and v["type"] == "Trailer"), v["type"] != "Trailer"))
-    return videos
-
-
-def availability_from_tmdb(data: dict) -> dict[str, dict] | None:
-    """`watch/providers` by region: {"US": {"link", "flatrate": [provider, ...], "rent": [...], ...}}."""
-    block = data.get("watch/providers")
-    if not isinstance(block, dict):
-        return None
-    regions: dict[str, dict] = {}
-    for region, offers in (block.get("results") or {}).items():
-        if not isinstance(region, str) or not _REGION.fullmatch(region) or not isinstance(offers, dict):
-            continue
-        regions[region] = {
-            "link": _text(offers.get("link"), 500),
-            **{
-                kind: [
-                    p for p in offers.get(kind) or [] if isinstance(p, dict) and isinstance(p.get("provider_id"), int)
-                ]
-                for kind in AvailabilityKind.values
-            },
-        }
-    return regions
-
-
-def collection_from_tmdb(data: dict) -> dict | None | bool:
-    """`belongs_to_collection`: the collection dict, None for "none", False when the answer does not say."""
-    if "belongs_to_collection" not in data:
-        return False
-    value = data["belongs_to_collection"]
-    return value if isinstance(value, dict) and isinstance(value.get("id"), int) and value.get("name") else None
 
 
 # --- People ----------------------------------------------------------------------------------------
@@ -182,9 +70,9 @@ def _person_values(entry: dict, current: Person | None, *, details: bool) -> dic
         return getattr(current, key) if current is not None else default
 
     values = {
-        "name": _text(entry["name"], 255),
-        "profile_path": _text(entry.get("profile_path") if "profile_path" in entry else kept("profile_path", ""), 255),
-        "known_for_department": _text(kept("known_for_department", ""), 64),
+        "name": clip(entry["name"], 255),
+        "profile_path": clip(entry.get("profile_path") if "profile_path" in entry else kept("profile_path", ""), 255),
+        "known_for_department": clip(kept("known_for_department", ""), 64),
         "popularity": float(kept("popularity", 0) or 0),
         "adult": bool(kept("adult", False)),
     }
@@ -193,7 +81,7 @@ def _person_values(entry: dict, current: Person | None, *, details: bool) -> dic
             biography=entry.get("biography") or "",
             birthday=parse_date(entry.get("birthday")),
             deathday=parse_date(entry.get("deathday")),
-            place_of_birth=_text(entry.get("place_of_birth"), 255),
+            place_of_birth=clip(entry.get("place_of_birth"), 255),
             details_synced_at=timezone.now(),
         )
     return values
@@ -209,7 +97,7 @@ def people_upsert_from_tmdb(
     """
     by_id: dict[int, dict] = {}
     for entry in entries:
-        if _person_entry(entry):
+        if person_entry(entry):
             by_id.setdefault(entry["id"], entry)
     if not by_id:
         return {}
@@ -278,7 +166,7 @@ def people_local_ensure(names: Iterable[str]) -> dict[str, int]:
     for chunk in chunks(by_id):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
     missing = [lid for lid in by_id if lid not in pks]
-    bulk.insert(Person, ({"local_id": lid, "name": _text(by_id[lid], 255)} for lid in missing), ignore_conflicts=True)
+    bulk.insert(Person, ({"local_id": lid, "name": clip(by_id[lid], 255)} for lid in missing), ignore_conflicts=True)
     for chunk in chunks(missing):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
     return {name: pks[lid] for name, lid in ids.items()}
@@ -342,7 +230,7 @@ def movie_credits_replace(*, credits: dict[int, list[dict]]) -> None:
     rows = []
     for movie_pk, entries in credits.items():
         for e in entries:
-            credit_id = _text(e.get("credit_id"), 32)
+            credit_id = clip(e.get("credit_id"), 32)
             if credit_id and credit_id in seen:
                 continue  # TMDb sometimes lists one credit twice
             seen.add(credit_id)
@@ -355,9 +243,9 @@ def _credit_row(movie_pk: int, person_pk: int, e: dict, credit_id: str) -> dict[
         "movie_id": movie_pk,
         "person_id": person_pk,
         "kind": e["kind"],
-        "character": _text(e.get("character"), 500),
-        "job": _text(e.get("job"), 64),
-        "department": _text(e.get("department"), 64),
+        "character": clip(e.get("character"), 500),
+        "job": clip(e.get("job"), 64),
+        "department": clip(e.get("department"), 64),
         "order": e["order"],
         "credit_id": credit_id,
     }
@@ -369,7 +257,7 @@ def person_credits_add(*, person_pk: int, credits: list[tuple[int, dict]]) -> No
     movie_pks = {movie_pk for movie_pk, _ in credits}
     for chunk in chunks(movie_pks):
         Credit.objects.filter(person_id=person_pk, movie_id__in=chunk, credit_id="").delete()
-    rows = [_credit_row(movie_pk, person_pk, e, _text(e.get("credit_id"), 32)) for movie_pk, e in credits]
+    rows = [_credit_row(movie_pk, person_pk, e, clip(e.get("credit_id"), 32)) for movie_pk, e in credits]
     bulk.insert(Credit, (r for r in rows if r["credit_id"]), ignore_conflicts=True)
     movie_names_derive(movie_pks)
 
@@ -404,7 +292,7 @@ def keywords_upsert(pairs: Iterable[tuple[int, str]]) -> dict[int, int]:
 
 def keywords_local_ensure(names: Iterable[str]) -> dict[int, int]:
     """Rows for keywords known by name only; {local_id: pk}."""
-    by_id = {local_id("keyword", n): _text(n, 255) for n in names if name_key(n)}
+    by_id = {local_id("keyword", n): clip(n, 255) for n in names if name_key(n)}
     Keyword.objects.bulk_create(
         [Keyword(local_id=lid, name=n) for lid, n in by_id.items()], batch_size=BATCH, ignore_conflicts=True
     )
@@ -450,10 +338,10 @@ def collections_upsert(items: Iterable[dict], *, full: bool = False) -> dict[int
         [
             Collection(
                 tmdb_id=tmdb_id,
-                name=_text(c.get("name"), 255),
+                name=clip(c.get("name"), 255),
                 overview=c.get("overview") or "",
-                poster_path=_text(c.get("poster_path"), 255),
-                backdrop_path=_text(c.get("backdrop_path"), 255),
+                poster_path=clip(c.get("poster_path"), 255),
+                backdrop_path=clip(c.get("backdrop_path"), 255),
                 parts_synced_at=now,
             )
             for tmdb_id, c in by_id.items()
@@ -477,9 +365,7 @@ def movie_availability_replace(*, availability: dict[int, dict[str, dict]]) -> N
                     providers.setdefault(p["provider_id"], p)
     WatchProvider.objects.bulk_create(
         [
-            WatchProvider(
-                tmdb_id=pid, name=_text(p.get("provider_name"), 128), logo_path=_text(p.get("logo_path"), 255)
-            )
+            WatchProvider(tmdb_id=pid, name=clip(p.get("provider_name"), 128), logo_path=clip(p.get("logo_path"), 255))
             for pid, p in providers.items()
         ],
         batch_size=BATCH,
@@ -603,10 +489,3 @@ def movie_names_derive(movie_pks: Iterable[int]) -> int:
                 changed.append({"pk": pk, "updated_at": now, **wanted})
     bulk.update(Movie, ["director", "writer", "cast", "keywords", "updated_at"], changed)
     return len(changed)
-
-
-def movies_without_credits(movie_pks: Iterable[int]) -> set[int]:
-    pks = set(movie_pks)
-    for chunk in chunks(pks):
-        pks -= set(Credit.objects.filter(movie_id__in=chunk).values_list("movie_id", flat=True).distinct())
-    return pks

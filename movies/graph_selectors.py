@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.db.models import F, Min, Prefetch, QuerySet, prefetch_related_objects
 
 from movies.models import (
@@ -72,8 +70,3 @@ def watch_providers_in(*, region: str) -> QuerySet[WatchProvider]:
         .annotate(priority=Min("availability__display_priority"))
         .order_by("priority", "name", "tmdb_id")
     )
-
-
-def credits_by_kind(credits: list[Credit]) -> Iterator[tuple[str, list[Credit]]]:
-    for kind in (Credit.Kind.CAST, Credit.Kind.CREW):
-        yield kind.value, [c for c in credits if c.kind == kind]

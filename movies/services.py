@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotFound
 
 from movie_backend.errors import ServiceUnavailable
 from movies import cache as movie_cache
-from movies import graph
+from movies import graph, graph_parse
 from movies.models import Genre, Movie, MovieListEntry, TmdbState
 from movies.signals import catalog_changed
 from movies.tmdb import (
@@ -69,7 +69,7 @@ def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
         "title": (data.get("title") or data.get("original_title") or "")[:255],
         "original_title": (data.get("original_title") or "")[:255],
         "overview": data.get("overview") or "",
-        "release_date": graph.parse_date(data.get("release_date")),
+        "release_date": graph_parse.parse_date(data.get("release_date")),
         "popularity": float(data.get("popularity") or 0),
         "vote_average": float(data.get("vote_average") or 0),
         "vote_count": int(data.get("vote_count") or 0),
@@ -84,7 +84,7 @@ def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
 
 def _detail_fields(data: dict, *, now: datetime.datetime, collections: dict[int, int]) -> dict[str, Any]:
     runtime, revenue = data.get("runtime"), data.get("revenue")
-    collection = graph.collection_from_tmdb(data)
+    collection = graph_parse.collection_from_tmdb(data)
     return {
         **_movie_fields(data, now=now),
         "imdb_id": (data.get("imdb_id") or "")[:16],
@@ -130,7 +130,7 @@ def movies_upsert_from_tmdb(*, items: list[dict], details: bool = False) -> dict
         _ensure_genres(by_id.values())
         if details:
             collections = graph.collections_upsert(
-                c for c in map(graph.collection_from_tmdb, by_id.values()) if isinstance(c, dict)
+                c for c in map(graph_parse.collection_from_tmdb, by_id.values()) if isinstance(c, dict)
             )
             rows = [Movie(tmdb_id=i, **_detail_fields(d, now=now, collections=collections)) for i, d in by_id.items()]
         else:
@@ -364,7 +364,7 @@ def movies_sync_changes(*, client: TmdbClient, max_pages: int = 50) -> int:
     """Refresh the mirrored movies TMDb reports as changed since the last run (/movie/changes)."""
     state, _ = TmdbState.objects.get_or_create(key="changes")
     today = timezone.now().date()
-    start = graph.parse_date(state.value.get("through")) or today - datetime.timedelta(days=1)
+    start = graph_parse.parse_date(state.value.get("through")) or today - datetime.timedelta(days=1)
     start = max(start, today - datetime.timedelta(days=13))  # TMDb allows a 14-day window
     changed: list[int] = []
     page, total_pages = 1, 1
