@@ -179,3 +179,22 @@ def test_the_name_columns_are_derived_from_the_rows(tmdb):
         "keywords": movie.keywords,
     }
     assert movie.director == "David Twohy" and movie.cast[0] == "Vin Diesel" and "riddick" in movie.keywords
+
+
+def test_malformed_parts_of_a_details_answer_are_skipped_not_a_crash(tmdb):
+    tmdb.add_movies([7])
+    good = tmdb_graph.generated_credits(7)["cast"][0]
+    tmdb.set_appended(
+        7,
+        credits={"cast": [{"name": "no id"}, "junk", {"id": 5}, good], "crew": None},
+        keywords={"keywords": [{"id": "x", "name": "bad"}, {"id": 3, "name": "good"}]},
+        videos={"results": [{"site": "YouTube"}, {"key": "abc", "site": "YouTube", "type": "Clip"}]},
+        watch_providers={"results": {"usa": {}, "US": {"link": None, "flatrate": [{"provider_name": "no id"}, "x"]}}},
+    )
+
+    movie = _sync(7)
+
+    assert list(movie.credits.values_list("person__name", flat=True)) == ["Actor 7-0"]
+    assert movie.keywords == ["good"] and [v["key"] for v in movie.videos] == ["abc"]
+    assert list(MovieWatchRegion.objects.filter(movie=movie).values_list("region", "link")) == [("US", "")]
+    assert not MovieAvailability.objects.filter(movie=movie).exists()
