@@ -392,6 +392,10 @@ TMDB_BREAKER_THRESHOLD = config("TMDB_BREAKER_THRESHOLD", default=5, cast=int)
 TMDB_BREAKER_COOLDOWN = config("TMDB_BREAKER_COOLDOWN", default=60, cast=int)
 # Details older than this are re-fetched on read and by the refresh job.
 TMDB_DETAILS_MAX_AGE = config("TMDB_DETAILS_MAX_AGE", default=7 * 24 * 60 * 60, cast=int)
+# The region (ISO 3166-1 alpha-2) whose watch providers a movie's details show when the caller names none.
+DEFAULT_REGION = config("DEFAULT_REGION", default="US").strip().upper()
+if len(DEFAULT_REGION) != 2 or not DEFAULT_REGION.isalpha():
+    raise ImproperlyConfigured(f"DEFAULT_REGION {DEFAULT_REGION!r} is not an ISO 3166-1 alpha-2 code such as US.")
 # Only bench/bench_movies.py sets this: a file whose bytes a bare view serves at /api/bench/bare/.
 BENCH_BARE_VIEW_BODY = config("BENCH_BARE_VIEW_BODY", default="")
 

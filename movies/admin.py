@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from movies.models import Genre, Movie, MovieListEntry, TmdbState
+from movies.models import Collection, Genre, Keyword, Movie, MovieListEntry, Person, TmdbState, WatchProvider
 
 
 @admin.register(Genre)
@@ -15,7 +15,17 @@ class MovieAdmin(admin.ModelAdmin):
     list_filter = ["source", "adult", "genres"]
     search_fields = ["title", "original_title", "imdb_id", "=tmdb_id"]
     filter_horizontal = ["genres"]
-    readonly_fields = ["created_at", "updated_at", "synced_at", "details_synced_at"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "synced_at",
+        "details_synced_at",
+        "director",
+        "writer",
+        "cast",
+        "keywords",
+    ]
+    raw_id_fields = ["collection"]
 
 
 @admin.register(MovieListEntry)
@@ -30,3 +40,28 @@ class MovieListEntryAdmin(admin.ModelAdmin):
 class TmdbStateAdmin(admin.ModelAdmin):
     list_display = ["key", "updated_at"]
     readonly_fields = ["updated_at"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "tmdb_id", "local_id", "known_for_department", "details_synced_at"]
+    search_fields = ["name", "=tmdb_id", "=local_id"]
+    readonly_fields = ["created_at", "updated_at", "details_synced_at"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["tmdb_id", "name", "parts_synced_at"]
+    search_fields = ["name", "=tmdb_id"]
+
+
+@admin.register(Keyword)
+class KeywordAdmin(admin.ModelAdmin):
+    list_display = ["name", "tmdb_id", "local_id"]
+    search_fields = ["name", "=tmdb_id"]
+
+
+@admin.register(WatchProvider)
+class WatchProviderAdmin(admin.ModelAdmin):
+    list_display = ["tmdb_id", "name"]
+    search_fields = ["name"]

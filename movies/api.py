@@ -18,7 +18,9 @@ from rest_framework.response import Response
 
 from movie_backend.exceptions import ServiceUnavailable
 from movies import cache as movie_cache
-from movies import selectors, services
+from movies import graph_selectors, selectors, services
+from movies.regions import default_region, region_code
+from movies.schema_examples import MOVIE_DETAIL_EXAMPLE
 from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer
 from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
 
@@ -40,6 +42,23 @@ _STALE_DOC = (
 class MovieListParams(serializers.Serializer):
     category = serializers.ChoiceField(choices=selectors.CATEGORIES, default="popular", required=False)
     genre = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+
+
+class RegionParams(serializers.Serializer):
+    region = serializers.CharField(required=False, help_text="ISO 3166-1 alpha-2, e.g. US, GB, DE.")
+
+    def validate_region(self, value: str) -> str:
+        code = region_code(value)
+        if code is None:
+            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 region code such as US, GB or DE.")
+        return code
+
+
+REGION_PARAMETER = OpenApiParameter(
+    "region",
+    {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    description="ISO 3166-1 alpha-2 region (any case). Default `DEFAULT_REGION` (`US`).",
+)
 
 
 class TrendingParams(serializers.Serializer):
@@ -248,18 +267,29 @@ class MovieDetailApi(_MovieApi):
         operation_id="movies_retrieve",
         summary="Movie details",
         description=(
-            "Genres, runtime, director, top cast, keywords and image URLs. From the mirror when its details "
-            "are fresh (or with no TMDb key); otherwise fetched through from TMDb and stored. When TMDb "
-            "fails, the mirrored copy is served with `X-Cache-Stale: 1`; a movie neither mirrored nor "
-            "reachable is a 503 with `Retry-After`; one TMDb does not know, a 404."
+            "Genres, runtime, director, top cast, keywords and image URLs, and the graph around the movie: "
+            "`credits` (every cast member in billing order and the crew, each with a `person_id` for "
+            "`/api/people/<id>/`), `collection` (for `/api/collections/<id>/`), `keyword_list`, `videos` "
+            "(official trailers first, with a watch `url` on YouTube and Vimeo) and `watch_providers` in "
+            "`?region=` (default `DEFAULT_REGION`). From the mirror when its details are fresh (or with no TMDb "
+            "key); otherwise fetched through from TMDb in one call and stored. When TMDb fails, the mirrored copy "
+            "is served with `X-Cache-Stale: 1`; a movie neither mirrored nor reachable is a 503 with "
+            "`Retry-After`; one TMDb does not know, a 404."
         ),
-        responses={200: MovieDetailSerializer, 404: OpenApiResponse(description="Unknown movie.")},
+        parameters=[REGION_PARAMETER],
+        responses={
+            200: MovieDetailSerializer,
+            400: OpenApiResponse(description="A bad `region`."),
+            404: OpenApiResponse(description="Unknown movie."),
+        },
+        examples=[MOVIE_DETAIL_EXAMPLE],
     )
     def get(self, request, tmdb_id: int):
+        region = _params(RegionParams, request).get("region") or default_region()
         movie, stale = services.movie_details_get(tmdb_id=tmdb_id)
         if movie.adult and not selectors.sees_adult(request.user):
             raise services.MovieNotFound()
-        movie = selectors.movie_detail(user=request.user, tmdb_id=tmdb_id) or movie
+        movie = graph_selectors.movie_graph_prefetch(movie, region=region)
         response = Response(MovieDetailSerializer(movie).data)
         if stale:
             for name, value in STALE_HEADERS.items():

@@ -3,7 +3,12 @@
 The data file (movies/data/demo_catalog.json.gz) is built by scripts/build_demo_catalog.py and committed;
 this module reads nothing else. Demo rows carry source "demo" and the same tmdb_id TMDb uses, so a later
 TMDb sync enriches the same rows. Rows TMDb has already synced keep their TMDb data: the demo catalog only
-fills their empty fields.
+fills their empty fields (and gives them credits when they have none).
+
+The file knows people by name only: each director, writer and cast member becomes a person of our own with
+a local id derived from the name (movies/local_ids.py: >= 2**52, the same on every load and machine), so
+`/api/people/<id>/` answers offline for all of them. A TMDb sync that meets the same name on the same film
+takes the person over (movies.graph).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from movies.models import Genre, Movie
+from movies import graph
+from movies.local_ids import local_id, split_credit_names
+from movies.models import Credit, Genre, Movie
 from movies.services import catalog_bulk_changed
 
 logger = logging.getLogger(__name__)
@@ -39,17 +46,13 @@ DEMO_FIELDS = (
     "vote_average",
     "vote_count",
     "original_language",
-    "director",
-    "writer",
-    "cast",
 )
 # What a TMDb-synced row may take from the file, and only while the row's own value is empty. TMDb's own
 # text and figures (title, overview, popularity, votes) are never replaced by demo values.
-FILL_FIELDS = ("imdb_id", "release_date", "runtime", "original_language", "director", "writer", "cast")
+FILL_FIELDS = ("imdb_id", "release_date", "runtime", "original_language")
 
-# Well under SQLite's oldest limit of 999 variables per statement.
-_CHUNK = 900
-_BATCH = 1000
+_CHUNK = graph.CHUNK
+_BATCH = graph.BATCH
 
 
 class DemoCatalogError(Exception):
@@ -104,40 +107,52 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
         genre_pks = _genres_upsert(catalog["genres"])
         existing = _existing_movies(films)
         current_genres = _genres_of({row["pk"] for row in existing.values()})
+        current_credits = _credit_signatures({row["pk"] for row in existing.values()})
+        recredit: dict[int, graph.NamedCredits] = {}  # tmdb_id -> names, for movies whose credits are rewritten
 
         to_create: list[Movie] = []
         to_update: list[Movie] = []
         fills: dict[tuple[str, ...], list[Movie]] = {}
         regenre: dict[int, set[int]] = {}  # tmdb_id -> genre pks, for movies whose genre links are rewritten
-        unchanged = from_tmdb = filled = 0
+        unchanged = from_tmdb = filled = relinked = 0
 
         for tmdb_id, film in films.items():
             wanted_genres = {genre_pks[g] for g in film["genres"] if g in genre_pks}
             values = {field: film.get(field) for field in DEMO_FIELDS}
             values["runtime"] = values["runtime"] or None
-            values["cast"] = values["cast"] or []
+            named = named_credits(film)
             row = existing.get(tmdb_id)
             if row is None:
                 to_create.append(Movie(tmdb_id=tmdb_id, source=Movie.Source.DEMO, **_text_defaults(values)))
                 regenre[tmdb_id] = wanted_genres
+                recredit[tmdb_id] = named
             elif row["source"] == Movie.Source.DEMO:
                 values = _text_defaults(values)
                 genres_differ = current_genres.get(row["pk"], set()) != wanted_genres
-                if any(row[field] != values[field] for field in DEMO_FIELDS) or genres_differ:
+                credits_differ = current_credits.get(row["pk"], []) != _signature(named)
+                fields_differ = any(row[field] != values[field] for field in DEMO_FIELDS)
+                if fields_differ:
                     to_update.append(Movie(tmdb_id=tmdb_id, source=Movie.Source.DEMO, updated_at=now, **values))
-                    if genres_differ:
-                        regenre[tmdb_id] = wanted_genres
-                else:
+                if genres_differ:
+                    regenre[tmdb_id] = wanted_genres
+                if credits_differ:
+                    recredit[tmdb_id] = named
+                if not (fields_differ or genres_differ or credits_differ):
                     unchanged += 1
+                elif not fields_differ:
+                    relinked += 1  # only its genres or credits change
             else:
                 from_tmdb += 1
                 fill = {f: values[f] for f in FILL_FIELDS if _is_empty(row[f]) and not _is_empty(values[f])}
                 needs_genres = not current_genres.get(row["pk"]) and bool(wanted_genres)
+                needs_credits = row["pk"] not in current_credits and bool(named.rows())
                 if fill:
                     fills.setdefault(tuple(sorted(fill)), []).append(Movie(pk=row["pk"], updated_at=now, **fill))
                 if needs_genres:
                     regenre[tmdb_id] = wanted_genres
-                if fill or needs_genres:
+                if needs_credits:
+                    recredit[tmdb_id] = named
+                if fill or needs_genres or needs_credits:
                     filled += 1
                 else:
                     unchanged += 1
@@ -154,10 +169,11 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
         for fields, movies in fills.items():
             Movie.objects.bulk_update(movies, [*fields, "updated_at"], batch_size=_BATCH)
         _genre_links_replace(regenre)
+        _credits_replace(recredit)
 
     result = DemoLoadResult(
         created=len(to_create),
-        updated=len(to_update) + filled,
+        updated=len(to_update) + filled + relinked,
         unchanged=unchanged,
         from_tmdb=from_tmdb,
         total=len(films),
@@ -171,6 +187,40 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
         result.from_tmdb,
     )
     return result
+
+
+def named_credits(film: dict[str, Any]) -> graph.NamedCredits:
+    """A film's people as the file names them ("Jack Epps, Jr." stays one writer; a bare "Jr." is no one)."""
+    return graph.NamedCredits(
+        directors=tuple(split_credit_names(film.get("director") or "")),
+        writers=tuple(split_credit_names(film.get("writer") or "")),
+        cast=tuple(n for name in film.get("cast") or [] for n in split_credit_names(name)),
+    )
+
+
+def _signature(named: graph.NamedCredits) -> list[tuple[str, str, int, int]]:
+    return sorted((kind, job, order, local_id("person", name)) for kind, job, _, order, name in named.rows())
+
+
+def _credit_signatures(movie_pks: set[int]) -> dict[int, list[tuple[str, str, int, int | None]]]:
+    """Each movie's credits as (kind, job, order, person's local id), for movies with any."""
+    signatures: dict[int, list] = {}
+    for chunk in _chunks(movie_pks):
+        for movie_pk, *signature in Credit.objects.filter(movie_id__in=chunk).values_list(
+            "movie_id", "kind", "job", "order", "person__local_id"
+        ):
+            signatures.setdefault(movie_pk, []).append(tuple(signature))
+    return {pk: sorted(signature, key=lambda s: (s[0], s[1], s[2], s[3] or 0)) for pk, signature in signatures.items()}
+
+
+def _credits_replace(wanted: dict[int, graph.NamedCredits]) -> None:
+    pks: dict[int, int] = {}
+    for chunk in _chunks(wanted):
+        pks.update(Movie.objects.filter(tmdb_id__in=chunk).values_list("tmdb_id", "pk"))
+    try:
+        graph.movies_credits_from_names({pks[tmdb_id]: named for tmdb_id, named in wanted.items() if tmdb_id in pks})
+    except graph.LocalIdCollision as exc:
+        raise DemoCatalogError(f"The demo catalog names two people with one local id: {exc}") from exc
 
 
 def after_catalog_change(*, notify: Callable[[str], None] | None = None) -> None:

@@ -10,7 +10,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from movie_backend.exceptions import NotFound, ServiceUnavailable
 from movies import cache as movie_cache
+from movies import graph, graph_parse
 from movies.models import Genre, Movie, MovieListEntry, TmdbState
 from movies.signals import catalog_changed
 from movies.tmdb import (
@@ -34,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 # `sync_tmdb --lists` names: our list category -> how to fetch it.
 SYNC_LISTS = ("trending_day", "trending_week", "popular", "top_rated", "now_playing", "upcoming")
-TOP_CAST = 10
-TOP_KEYWORDS = 20
 
 
 class MovieNotFound(NotFound):
@@ -59,14 +58,8 @@ _LIST_FIELDS = [
     "source",
     "synced_at",
 ]
-_DETAIL_FIELDS = [*_LIST_FIELDS, "imdb_id", "runtime", "director", "writer", "cast", "keywords", "details_synced_at"]
-
-
-def _date(value: Any) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
+# The people, keywords, videos and availability of a details answer are rows, written by movies.graph.
+_DETAIL_FIELDS = [*_LIST_FIELDS, "imdb_id", "runtime", "revenue", "collection", "details_synced_at"]
 
 
 def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
@@ -74,7 +67,7 @@ def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
         "title": (data.get("title") or data.get("original_title") or "")[:255],
         "original_title": (data.get("original_title") or "")[:255],
         "overview": data.get("overview") or "",
-        "release_date": _date(data.get("release_date")),
+        "release_date": graph_parse.parse_date(data.get("release_date")),
         "popularity": float(data.get("popularity") or 0),
         "vote_average": float(data.get("vote_average") or 0),
         "vote_count": int(data.get("vote_count") or 0),
@@ -87,21 +80,15 @@ def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
     }
 
 
-def _detail_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
-    crew = (data.get("credits") or {}).get("crew") or []
-    cast = sorted((data.get("credits") or {}).get("cast") or [], key=lambda c: c.get("order", 0))
-    keywords = (data.get("keywords") or {}).get("keywords") or []
-    runtime = data.get("runtime")
+def _detail_fields(data: dict, *, now: datetime.datetime, collections: dict[int, int]) -> dict[str, Any]:
+    runtime, revenue = data.get("runtime"), data.get("revenue")
+    collection = graph_parse.collection_from_tmdb(data)
     return {
         **_movie_fields(data, now=now),
         "imdb_id": (data.get("imdb_id") or "")[:16],
         "runtime": runtime if isinstance(runtime, int) and 0 < runtime < 32767 else None,
-        "director": ", ".join(c["name"] for c in crew if c.get("job") == "Director" and c.get("name"))[:255],
-        "writer": ", ".join(
-            dict.fromkeys(c["name"] for c in crew if c.get("department") == "Writing" and c.get("name"))
-        )[:255],
-        "cast": [c["name"] for c in cast[:TOP_CAST] if c.get("name")],
-        "keywords": [k["name"] for k in keywords[:TOP_KEYWORDS] if k.get("name")],
+        "revenue": revenue if isinstance(revenue, int) and 0 < revenue < 2**63 else None,
+        "collection_id": collections.get(collection["id"]) if collection else None,
         "details_synced_at": now,
     }
 
@@ -126,7 +113,8 @@ def _ensure_genres(data_items: Iterable[dict]) -> None:
 def movies_upsert_from_tmdb(*, items: list[dict], details: bool = False) -> dict[int, int]:
     """Insert or update movies from TMDb list/search items (or full details); returns {tmdb_id: pk}.
 
-    List items never blank what only details carry (director, cast, keywords, runtime). Runs in one short
+    List items never blank what only details carry (runtime, collection, and the graph rows). Details also
+    replace the movie's credits, keywords, videos and watch availability (movies.graph). Runs in one short
     transaction; call it after the network calls, never inside one.
     """
     now = timezone.now()
@@ -136,11 +124,16 @@ def movies_upsert_from_tmdb(*, items: list[dict], details: bool = False) -> dict
             by_id[item["id"]] = item
     if not by_id:
         return {}
-    build = _detail_fields if details else _movie_fields
-    update_fields = _DETAIL_FIELDS if details else _LIST_FIELDS
-    rows = [Movie(tmdb_id=tmdb_id, **build(item, now=now)) for tmdb_id, item in by_id.items()]
     with transaction.atomic():
         _ensure_genres(by_id.values())
+        if details:
+            collections = graph.collections_upsert(
+                c for c in map(graph_parse.collection_from_tmdb, by_id.values()) if isinstance(c, dict)
+            )
+            rows = [Movie(tmdb_id=i, **_detail_fields(d, now=now, collections=collections)) for i, d in by_id.items()]
+        else:
+            rows = [Movie(tmdb_id=tmdb_id, **_movie_fields(item, now=now)) for tmdb_id, item in by_id.items()]
+        update_fields = _DETAIL_FIELDS if details else _LIST_FIELDS
         Movie.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["tmdb_id"], update_fields=[*update_fields, "updated_at"]
         )
@@ -157,6 +150,8 @@ def movies_upsert_from_tmdb(*, items: list[dict], details: bool = False) -> dict
             ],
             ignore_conflicts=True,
         )
+        if details:
+            graph.movies_graph_replace(details={pks[tmdb_id]: item for tmdb_id, item in by_id.items()})
     return pks
 
 
@@ -239,17 +234,12 @@ def movie_list_sync(*, client: TmdbClient, name: str, pages: int = 1) -> int:
 
 
 def movie_details_sync(*, client: TmdbClient, tmdb_id: int) -> Movie:
-    """Fetch one movie with credits and keywords and store it. Raises TmdbNotFound for unknown ids."""
+    """Fetch one movie with everything around it in one call (credits, keywords, videos, watch providers,
+    collection) and store it. Raises TmdbNotFound for unknown ids."""
     data = client.movie_details(tmdb_id=tmdb_id)
     movie = movie_upsert_from_tmdb(data=data, details=True)
     movie_cache.catalog_changed()
     return movie
-
-
-def _details_fresh(movie: Movie) -> bool:
-    if movie.details_synced_at is None:
-        return False
-    return timezone.now() - movie.details_synced_at < datetime.timedelta(seconds=settings.TMDB_DETAILS_MAX_AGE)
 
 
 def movie_details_get(*, tmdb_id: int) -> tuple[Movie, bool]:
@@ -260,32 +250,66 @@ def movie_details_get(*, tmdb_id: int) -> tuple[Movie, bool]:
     served as stale; with no row, 503.
     """
     movie = Movie.objects.filter(tmdb_id=tmdb_id).first()
-    if movie is not None and (_details_fresh(movie) or not tmdb_configured()):
-        return movie, False
+    return fetch_through(
+        row=movie,
+        fresh=movie is not None and details_fresh(movie.details_synced_at),
+        key=movie_cache.make_key("details", tmdb_id),
+        family="details",
+        produce=lambda: movie_details_sync(client=TmdbClient.for_request(), tmdb_id=tmdb_id).pk,
+        load=lambda pk: Movie.objects.filter(pk=pk).first(),
+        not_found=MovieNotFound,
+        what="movie",
+    )
+
+
+def details_fresh(synced_at: datetime.datetime | None) -> bool:
+    if synced_at is None:
+        return False
+    return timezone.now() - synced_at < datetime.timedelta(seconds=settings.TMDB_DETAILS_MAX_AGE)
+
+
+Row = TypeVar("Row")
+
+
+def fetch_through(
+    *,
+    row: Row | None,
+    fresh: bool,
+    key: str,
+    family: str,
+    produce: Callable[[], int],
+    load: Callable[[int], Row | None],
+    not_found: type[Exception],
+    what: str,
+) -> tuple[Row, bool]:
+    """A mirrored row (movie, person, collection) or its fetch-through from TMDb, and whether it is stale.
+
+    The mirror answers when its copy is `fresh` or TMDb is not configured. Otherwise `produce()` fetches and
+    stores it (returning its pk) through the read-through cache: one call for many concurrent readers, under
+    the shared rate limit and breaker. TMDb not knowing it leaves a mirror-only row (e.g. the demo catalog)
+    ours to show; TMDb failing serves the mirrored row as stale, or 503 when there is none.
+    """
+    if row is not None and (fresh or not tmdb_configured()):
+        return row, False
     if not tmdb_configured():
-        raise MovieNotFound()
-
-    def produce() -> int:
-        return movie_details_sync(client=TmdbClient.for_request(), tmdb_id=tmdb_id).pk
-
-    key = movie_cache.make_key("details", tmdb_id)
+        raise not_found()
     try:
-        result = movie_cache.read_through(key, produce, family="details", ttl=settings.CACHE_TTL_DETAILS)
+        result = movie_cache.read_through(key, produce, family=family, ttl=settings.CACHE_TTL_DETAILS)
     except TmdbNotFound:
-        if movie is not None:
-            return movie, False  # a mirror-only row (e.g. the demo catalog): still ours to show
-        raise MovieNotFound() from None
+        if row is not None:
+            return row, False
+        raise not_found() from None
     except TmdbError:
-        if movie is not None:
-            return movie, True
-        raise ServiceUnavailable("TMDb is unavailable and this movie is not mirrored yet.") from None
+        if row is not None:
+            return row, True
+        raise ServiceUnavailable(f"TMDb is unavailable and this {what} is not mirrored yet.") from None
     except ServiceUnavailable:
-        if movie is not None:
-            return movie, True
+        if row is not None:
+            return row, True
         raise
-    fetched = Movie.objects.filter(pk=result.value).first()
+    fetched = load(result.value)
     if fetched is None:
-        raise MovieNotFound()
+        raise not_found()
     return fetched, result.stale
 
 
@@ -348,7 +372,7 @@ def movies_sync_changes(*, client: TmdbClient, max_pages: int = 50) -> int:
     """Refresh the mirrored movies TMDb reports as changed since the last run (/movie/changes)."""
     state, _ = TmdbState.objects.get_or_create(key="changes")
     today = timezone.now().date()
-    start = _date(state.value.get("through")) or today - datetime.timedelta(days=1)
+    start = graph_parse.parse_date(state.value.get("through")) or today - datetime.timedelta(days=1)
     start = max(start, today - datetime.timedelta(days=13))  # TMDb allows a 14-day window
     changed: list[int] = []
     page, total_pages = 1, 1

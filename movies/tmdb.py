@@ -32,6 +32,7 @@ LIST_CATEGORIES = ("popular", "top_rated", "now_playing", "upcoming")
 TRENDING_WINDOWS = ("day", "week")
 # TMDb serves at most 500 pages of any list or search.
 MAX_PAGE = 500
+MOVIE_APPEND = ("credits", "keywords", "videos", "watch/providers")
 
 
 class _RedactApiKey(logging.Filter):
@@ -335,10 +336,21 @@ class TmdbClient:
     def discover_movies(self, *, page: int = 1, **filters: Any) -> dict:
         return self._get("/discover/movie", {"page": page, **filters}, endpoint="discover_movie")
 
-    # GET /movie/{id}?append_to_response=credits,keywords,recommendations
-    def movie_details(self, *, tmdb_id: int, append: tuple[str, ...] = ("credits", "keywords")) -> dict:
+    # GET /movie/{id}?append_to_response=credits,keywords,videos,watch/providers
+    # One call brings the movie and everything around it (the collection is `belongs_to_collection`).
+    def movie_details(self, *, tmdb_id: int, append: tuple[str, ...] = MOVIE_APPEND) -> dict:
         params = {"append_to_response": ",".join(append)} if append else {}
         return self._get(f"/movie/{int(tmdb_id)}", params, endpoint="movie_details")
+
+    # GET /person/{id}?append_to_response=movie_credits
+    def person_details(self, *, person_id: int) -> dict:
+        return self._get(
+            f"/person/{int(person_id)}", {"append_to_response": "movie_credits"}, endpoint="person_details"
+        )
+
+    # GET /collection/{id}
+    def collection_details(self, *, collection_id: int) -> dict:
+        return self._get(f"/collection/{int(collection_id)}", {}, endpoint="collection_details")
 
     # GET /movie/{id}/recommendations
     def movie_recommendations(self, *, tmdb_id: int, page: int = 1) -> dict:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from movies import api
+from movies import api, graph_api
 
 urlpatterns = [
     path("movies/", api.MovieListApi.as_view(), name="movie-list"),
@@ -14,6 +14,9 @@ urlpatterns = [
         name="movie-recommendations",
     ),
     path("genres/", api.GenreListApi.as_view(), name="genre-list"),
+    path("people/<int:person_id>/", graph_api.PersonDetailApi.as_view(), name="person-detail"),
+    path("collections/<int:collection_id>/", graph_api.CollectionDetailApi.as_view(), name="collection-detail"),
+    path("watch-providers/", graph_api.WatchProviderListApi.as_view(), name="watch-provider-list"),
 ]
 
 if settings.BENCH_BARE_VIEW_BODY:

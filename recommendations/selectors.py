@@ -24,9 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Ln
 
 from movie_backend.exceptions import NotFound
-from movies.models import Genre, Movie
+from movies.models import Credit, Genre, Movie, MovieKeyword
 from movies.selectors import movies_visible_to
-from recommendations.engine import taste
+from recommendations.engine import content, taste
 from users.models import Favorite, Interaction, Play, Preference
 
 # Interaction types that mean "already seen or rejected": never recommended again, shown last in genre picks.
@@ -152,18 +152,25 @@ def genre_best_movies(
     return queryset.order_by("-score", "tmdb_id")
 
 
-def catalog_rows():
-    """The catalog as the index builder reads it: movie values (updated_at last) and (movie pk, genre TMDb id)
-    pairs."""
+@dataclass
+class CatalogRows:
+    """The catalog as the index builder reads it, from the graph's rows (one query each)."""
+
+    movies: list[tuple]  # (pk, tmdb_id, title, overview, collection pk, popularity, vote_average, vote_count,
+    #                       adult, updated_at), by pk
+    genres: list[tuple[int, int]]  # (movie pk, genre TMDb id)
+    people: list[tuple[int, str, str]]  # (movie pk, "director" | "cast", name): directors, then top-billed cast
+    keywords: list[tuple[int, str]]  # (movie pk, keyword name), in TMDb's order
+
+
+def catalog_rows() -> CatalogRows:
     movies = list(
         Movie.objects.order_by("pk").values_list(
             "pk",
             "tmdb_id",
             "title",
             "overview",
-            "director",
-            "cast",
-            "keywords",
+            "collection_id",
             "popularity",
             "vote_average",
             "vote_count",
@@ -172,7 +179,23 @@ def catalog_rows():
         )
     )
     genres = list(Movie.genres.through.objects.values_list("movie_id", "genre__tmdb_id"))
-    return movies, genres
+    credits = (
+        Credit.objects.filter(
+            Q(kind=Credit.Kind.CREW, job="Director") | Q(kind=Credit.Kind.CAST, order__lt=content.TOP_CAST)
+        )
+        .order_by("movie_id", "-kind", "order", "pk")  # crew (the directors) before cast
+        .values_list("movie_id", "kind", "person__name")
+    )
+    people = [
+        (m, "director" if kind == Credit.Kind.CREW else "cast", name)
+        for m, kind, name in credits.iterator(chunk_size=20_000)
+    ]
+    keywords = list(
+        MovieKeyword.objects.order_by("movie_id", "order", "pk")
+        .values_list("movie_id", "keyword__name")
+        .iterator(chunk_size=20_000)
+    )
+    return CatalogRows(movies, genres, people, keywords)
 
 
 def interaction_rows():

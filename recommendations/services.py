@@ -223,31 +223,39 @@ def _newest() -> dict | None:
 
 
 def _snapshot_from_database() -> _Snapshot:
-    movies, genre_pairs = selectors.catalog_rows()
+    rows = selectors.catalog_rows()
+    movies = rows.movies
     row_of_pk = {pk: i for i, (pk, *_rest) in enumerate(movies)}
     genres: list[list[int]] = [[] for _ in movies]
-    for movie_pk, genre_id in genre_pairs:
+    for movie_pk, genre_id in rows.genres:
         genres[row_of_pk[movie_pk]].append(genre_id)
+    people: dict[str, list[list[str]]] = {"director": [[] for _ in movies], "cast": [[] for _ in movies]}
+    for movie_pk, role, name in rows.people:
+        people[role][row_of_pk[movie_pk]].append(name)
+    keywords: list[list[str]] = [[] for _ in movies]
+    for movie_pk, name in rows.keywords:
+        keywords[row_of_pk[movie_pk]].append(name)
     docs = [
         content.MovieDoc(
             title=title,
             overview=overview or "",
             genres=genres[i],
-            keywords=[k.get("name", "") if isinstance(k, dict) else str(k) for k in (keywords or [])],
-            director=director or "",
-            cast=[c.get("name", "") if isinstance(c, dict) else str(c) for c in (cast or [])],
+            keywords=keywords[i],
+            director=list(dict.fromkeys(people["director"][i])),
+            cast=list(dict.fromkeys(people["cast"][i])),
+            collection=collection,
         )
-        for i, (_pk, _t, title, overview, director, cast, keywords, *_r) in enumerate(movies)
+        for i, (_pk, _t, title, overview, collection, *_r) in enumerate(movies)
     ]
     catalog = CatalogArrays(
         tmdb_ids=np.array([m[1] for m in movies], dtype=np.int64),
         docs=docs,
-        popularity=np.array([m[7] for m in movies], dtype=np.float64),
-        vote_average=np.array([m[8] for m in movies], dtype=np.float64),
-        vote_count=np.array([m[9] for m in movies], dtype=np.float64),
-        adult=np.array([m[10] for m in movies], dtype=bool),
+        popularity=np.array([m[5] for m in movies], dtype=np.float64),
+        vote_average=np.array([m[6] for m in movies], dtype=np.float64),
+        vote_count=np.array([m[7] for m in movies], dtype=np.float64),
+        adult=np.array([m[8] for m in movies], dtype=bool),
     )
-    updated = [m[11] for m in movies]
+    updated = [m[9] for m in movies]
     positives, events, count = _interactions(row_of_pk)
     return _Snapshot(catalog, updated, max(updated, default=None), positives, events, count)
 
@@ -363,7 +371,13 @@ def similar_movies(*, tmdb_id: int, user) -> tuple[Movie, list[Recommendation]]:
 
     Raises MovieNotFound for an unknown (or, for this user, age-gated) movie.
     """
-    movie = movies_visible_to(user=user).filter(tmdb_id=tmdb_id).prefetch_related("genres").first()
+    movie = (
+        movies_visible_to(user=user)
+        .filter(tmdb_id=tmdb_id)
+        .select_related("collection")
+        .prefetch_related("genres")
+        .first()
+    )
     if movie is None:
         raise MovieNotFound()
     index = current_index()
@@ -397,7 +411,9 @@ def similar_reason(source: Movie, other: Movie) -> str:
     if cast:
         parts.append("also starring " + ", ".join(cast[:2]))
     source_words = _title_words(source.title)
-    if source_words and len(source_words & _title_words(other.title)) >= max(1, len(source_words) // 2):
+    if source.collection_id is not None and other.collection_id == source.collection_id:
+        parts.insert(0, f"same collection: {source.collection.name}")
+    elif source_words and len(source_words & _title_words(other.title)) >= max(1, len(source_words) // 2):
         parts.insert(0, f"same series as {source.title}")
     return "; ".join(parts) or "similar themes"
 

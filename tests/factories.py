@@ -7,6 +7,8 @@ import datetime
 import factory
 from django.utils import timezone
 
+from movies import graph
+from movies.local_ids import split_credit_names
 from movies.models import Genre, Movie
 from users.models import Favorite, Interaction, Preference, User
 
@@ -23,6 +25,9 @@ class GenreFactory(factory.django.DjangoModelFactory):
 
 
 class MovieFactory(factory.django.DjangoModelFactory):
+    """A movie; `director`, `writer` (comma lists), `cast` and `keywords` (lists of names) become credit and
+    keyword rows of people and keywords of our own, as the bundled catalog's are (the name columns follow)."""
+
     class Meta:
         model = Movie
         skip_postgeneration_save = True
@@ -41,6 +46,23 @@ class MovieFactory(factory.django.DjangoModelFactory):
     def genres(self, create, extracted, **kwargs):
         if create and extracted:
             self.genres.set(extracted)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        names = {key: kwargs.pop(key, None) for key in ("director", "writer", "cast", "keywords")}
+        movie = super()._create(model_class, *args, **kwargs)
+        if names["director"] or names["writer"] or names["cast"]:
+            named = graph.NamedCredits(
+                directors=tuple(split_credit_names(names["director"] or "")),
+                writers=tuple(split_credit_names(names["writer"] or "")),
+                cast=tuple(names["cast"] or ()),
+            )
+            graph.movies_credits_from_names({movie.pk: named})
+        if names["keywords"]:
+            graph.movies_keywords_from_names({movie.pk: list(names["keywords"])})
+        if any(names.values()):
+            movie.refresh_from_db()
+        return movie
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -26,6 +26,9 @@ FIELD_WEIGHTS: dict[str, float] = {
     # films that merely share the genres (weights scale the vectors, so a field adds weight^2 * its cosine).
     "director": 0.8,
     "cast": 0.3,
+    # One franchise (TMDb's collection) is the strongest sign of "more like this": above a shared director,
+    # genres and a keyword together (sequels often share little text).
+    "collection": 1.2,
 }
 # Cast names that count. The demo catalog lists cast alphabetically (not by billing), so a short cut would
 # keep arbitrary names; 40 covers the whole list for 95% of its films. TMDb rows store top-billed names only.
@@ -34,19 +37,27 @@ TOP_CAST = 40
 
 @dataclass
 class MovieDoc:
-    """What the content model reads of a movie."""
+    """What the content model reads of a movie. `director` is the directors' names (a list, or one comma
+    string as older callers give it); `collection` the id of its collection (franchise), if any."""
 
     title: str = ""
     overview: str = ""
     genres: Sequence[int] = ()
     keywords: Sequence[str] = ()
-    director: str = ""
+    director: str | Sequence[str] = ""
     cast: Sequence[str] = field(default_factory=tuple)
+    collection: int | None = None
 
 
 def split_names(value: str) -> list[str]:
     """ "A, B" (co-directors in one field) -> ["A", "B"]."""
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def director_names(doc: MovieDoc) -> list[str]:
+    if isinstance(doc.director, str):
+        return split_names(doc.director)
+    return [name for name in doc.director if name]
 
 
 def _tokens(values) -> list[str]:
@@ -78,7 +89,9 @@ def _field_matrix(name: str, docs: Sequence[MovieDoc]) -> sp.csr_matrix | None:
         elif name == "keywords":
             data = [_tokens(d.keywords) for d in docs]
         elif name == "director":
-            data = [_tokens(split_names(d.director)) for d in docs]
+            data = [_tokens(director_names(d)) for d in docs]
+        elif name == "collection":
+            data = [[f"c{d.collection}"] if d.collection is not None else [] for d in docs]
         else:
             data = [_tokens(list(d.cast)[:TOP_CAST]) for d in docs]
     try:

@@ -205,14 +205,10 @@ def build_index(
     else:
         transitions = sp.csr_matrix((n, n), dtype=np.float32)
     genres, genre_ids = _incidence([list(d.genres) for d in catalog.docs])
-    people_rows = [
-        content.split_names(d.director) + [c for c in list(d.cast)[: content.TOP_CAST] if c] for d in catalog.docs
-    ]
+    people_rows = [content.director_names(d) + [c for c in list(d.cast)[: content.TOP_CAST] if c] for d in catalog.docs]
     people, names = _incidence(people_rows)
     column = {name: i for i, name in enumerate(names)}
-    director = np.array(
-        [column.get((content.split_names(d.director) or [""])[0], -1) for d in catalog.docs], dtype=np.int32
-    )
+    director = np.array([column.get((content.director_names(d) or [""])[0], -1) for d in catalog.docs], dtype=np.int32)
     return EngineIndex(
         tmdb_ids=np.asarray(catalog.tmdb_ids, dtype=np.int64),
         content=neighbours,

@@ -3,6 +3,10 @@
 It checks credentials the way TMDb does (v4 bearer token or v3 `api_key`), pages lists by 20, records
 every request, and can be told to fail: `fake.fail("/movie/popular", status=503, times=2)`, answer
 garbage, or be slow (`fake.delay = 0.5`). Used by the tests and by bench/bench_movies.py.
+
+Details honour `append_to_response` (credits, keywords, videos, watch/providers); `/person/{id}` and
+`/collection/{id}` are derived from the movies served (tests/fakes/tmdb_graph.py). `add_real_movie(550)`
+serves a recorded TMDb answer from ../shared/data/realtmdb/.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes import tmdb_graph
 
 GENRES = [
     {"id": 28, "name": "Action"},
@@ -74,6 +80,10 @@ class FakeTmdb:
         self.lists: dict[str, list[int]] = {}
         self.recommendations: dict[int, list[int]] = {}
         self.changes: list[int] = []
+        self.details_extra: dict[int, dict] = {}  # details-only fields: a recorded answer, belongs_to_collection
+        self.appended: dict[int, dict] = {}  # per movie: "credits", "keywords", "videos", "watch/providers"
+        self.people: dict[int, dict] = {}  # person fields beyond what their credits say
+        self.collections: dict[int, dict] = {}
         self.failures: dict[str, Failure] = {}
         self.delay = 0.0
         self.requests: list[Recorded] = []
@@ -85,6 +95,28 @@ class FakeTmdb:
     def add_movies(self, ids, **overrides) -> None:
         for tmdb_id in ids:
             self.movies[tmdb_id] = movie(tmdb_id, **overrides)
+
+    def add_real_movie(self, tmdb_id: int) -> dict:
+        """Serve a recorded TMDb answer (and its recorded credits and keywords); returns the details base."""
+        base, parts = tmdb_graph.load_real_movie(tmdb_id)
+        self.movies[tmdb_id] = tmdb_graph.list_item(base)
+        self.details_extra[tmdb_id] = base
+        self.appended.setdefault(tmdb_id, {}).update(parts)
+        return base
+
+    def set_appended(self, tmdb_id: int, **parts) -> None:
+        """Override what details append, e.g. `set_appended(7, videos={"results": []})` (use "watch_providers")."""
+        self.appended.setdefault(tmdb_id, {}).update(
+            {k.replace("watch_providers", "watch/providers"): v for k, v in parts.items()}
+        )
+
+    def set_collection(self, collection: dict, ids: list[int]) -> None:
+        """Make `ids` the parts of `collection` ({"id", "name", "poster_path", "backdrop_path", "overview"?})."""
+        self.collections[collection["id"]] = collection
+        short = {k: collection.get(k) for k in ("id", "name", "poster_path", "backdrop_path")}
+        for tmdb_id in ids:
+            self.movies.setdefault(tmdb_id, movie(tmdb_id))
+            self.details_extra.setdefault(tmdb_id, {})["belongs_to_collection"] = short
 
     def set_list(self, name: str, ids: list[int]) -> None:
         for tmdb_id in ids:
@@ -230,6 +262,26 @@ class FakeTmdb:
             if tmdb_id not in self.movies:
                 return 404, _not_found(), {}
             return 200, self._details(tmdb_id, query.get("append_to_response", "")), {}
+        if m := re.fullmatch(r"/person/(\d+)", path):
+            person_id = int(m[1])
+            credited = self._credited(person_id)
+            if not credited and person_id not in self.people:
+                return 404, _not_found(), {}
+            append = query.get("append_to_response", "")
+            return 200, tmdb_graph.person_answer(person_id, credited, self.people.get(person_id), append), {}
+        if m := re.fullmatch(r"/collection/(\d+)", path):
+            collection_id = int(m[1])
+            parts = [
+                self.movies[i]
+                for i, extra in sorted(self.details_extra.items())
+                if (extra.get("belongs_to_collection") or {}).get("id") == collection_id and i in self.movies
+            ]
+            collection = self.collections.get(collection_id) or next(
+                (self.details_extra[p["id"]]["belongs_to_collection"] for p in parts), None
+            )
+            if collection is None:
+                return 404, _not_found(), {}
+            return 200, tmdb_graph.collection_answer(collection, parts), {}
         return 404, _not_found(), {}
 
     def _page(self, ids: list[int], page: int) -> dict:
@@ -241,22 +293,46 @@ class FakeTmdb:
             "total_results": len(ids),
         }
 
+    def _appended(self, tmdb_id: int, part: str) -> dict:
+        given = self.appended.get(tmdb_id, {}).get(part)
+        if given is not None:
+            return given
+        generate = {
+            "credits": lambda: tmdb_graph.generated_credits(tmdb_id),
+            "keywords": tmdb_graph.generated_keywords,
+            "videos": lambda: tmdb_graph.generated_videos(tmdb_id),
+            "watch/providers": lambda: tmdb_graph.generated_providers(tmdb_id),
+        }[part]
+        return generate()
+
     def _details(self, tmdb_id: int, append: str) -> dict:
         base = dict(self.movies[tmdb_id])
         genre_names = {g["id"]: g["name"] for g in GENRES}
         base["genres"] = [{"id": g, "name": genre_names.get(g, f"Genre {g}")} for g in base.pop("genre_ids", [])]
-        base.update({"imdb_id": f"tt{tmdb_id:07d}", "runtime": 100 + tmdb_id % 60})
-        if "credits" in append:
-            base["credits"] = {
-                "cast": [{"name": f"Actor {tmdb_id}-{n}", "order": n} for n in range(12)],
-                "crew": [
-                    {"name": f"Director {tmdb_id}", "job": "Director", "department": "Directing"},
-                    {"name": f"Writer {tmdb_id}", "job": "Screenplay", "department": "Writing"},
-                ],
+        base.update(
+            {
+                "imdb_id": f"tt{tmdb_id:07d}",
+                "runtime": 100 + tmdb_id % 60,
+                "belongs_to_collection": None,
+                "budget": 0,
+                "revenue": 1_000_000 * (tmdb_id % 500),
             }
-        if "keywords" in append:
-            base["keywords"] = {"keywords": [{"id": 1, "name": "space"}, {"id": 2, "name": "friendship"}]}
+        )
+        base.update(self.details_extra.get(tmdb_id, {}))
+        for part in ("credits", "keywords", "videos", "watch/providers"):
+            if part in append.split(","):
+                base[part] = self._appended(tmdb_id, part)
         return base
+
+    def _credited(self, person_id: int) -> list[tuple[dict, dict]]:
+        """(movie list item, credit entry) of every credit of this person across the movies served."""
+        found = []
+        for tmdb_id in sorted(self.movies):
+            credits = self._appended(tmdb_id, "credits")
+            for entry in [*credits.get("cast", []), *credits.get("crew", [])]:
+                if entry.get("id") == person_id:
+                    found.append((self.movies[tmdb_id], entry))
+        return found
 
 
 def _not_found() -> dict:

@@ -111,8 +111,9 @@ def test_details_add_director_cast_and_keywords_and_list_syncs_never_blank_them(
 
     movie = Movie.objects.get(tmdb_id=11)
     assert movie.director == "Director 11"
-    assert movie.cast[:2] == ["Actor 11-0", "Actor 11-1"] and len(movie.cast) == 10
+    assert movie.cast[:2] == ["Actor 11-0", "Actor 11-1"] and len(movie.cast) == 12
     assert movie.keywords == ["space", "friendship"]
+    assert movie.credits.count() == 14 and movie.keyword_list.count() == 2
     assert movie.runtime == 111 and movie.imdb_id == "tt0000011"
     assert movie.details_synced_at is not None
     assert "details" in output

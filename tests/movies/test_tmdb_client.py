@@ -99,13 +99,29 @@ def test_unknown_movie_is_not_found_and_not_retried(tmdb):
     assert len(tmdb.calls()) == 1
 
 
-def test_details_append_credits_and_keywords(tmdb):
+def test_details_append_everything_around_the_movie_in_one_call(tmdb):
     tmdb.add_movies([7])
 
     body = _client().movie_details(tmdb_id=7)
 
     assert body["credits"]["crew"][0]["job"] == "Director"
-    assert tmdb.calls()[0].query["append_to_response"] == "credits,keywords"
+    assert body["keywords"]["keywords"] and body["videos"]["results"] and body["watch/providers"]["results"]["US"]
+    assert len(tmdb.calls()) == 1
+    assert tmdb.calls()[0].query["append_to_response"] == "credits,keywords,videos,watch/providers"
+
+
+def test_person_and_collection_calls_name_their_endpoints(tmdb):
+    tmdb.add_movies([7])
+    tmdb.set_collection({"id": 70, "name": "Seven Collection"}, [7])
+    client = _client()
+
+    person = client.person_details(person_id=10_000_007)
+    collection = client.collection_details(collection_id=70)
+
+    assert person["name"] == "Director 7" and person["movie_credits"]["crew"][0]["job"] == "Director"
+    assert [p["id"] for p in collection["parts"]] == [7]
+    assert [c.path for c in tmdb.calls()] == ["/person/10000007", "/collection/70"]
+    assert tmdb.calls()[0].query["append_to_response"] == "movie_credits"
 
 
 def test_429_is_rate_limited_with_the_retry_after_it_announced(tmdb):

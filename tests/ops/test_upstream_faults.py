@@ -112,6 +112,14 @@ def test_tmdb_garbage_for_movie_details_is_a_503_envelope_never_a_500(tmdb, body
     assert_unavailable(APIClient().get("/api/movies/4242/"))
 
 
+@pytest.mark.parametrize("body", [b"<html>oops</html>", b'{"id": "x"}', b'{"id": 5}'], ids=["html", "no-id", "no-name"])
+@pytest.mark.parametrize("path", ["/person/5", "/collection/5"])
+def test_tmdb_garbage_for_a_person_or_collection_is_a_503_envelope_never_a_500(tmdb, body, path):
+    tmdb.fail(path, status=200, body=body)
+
+    assert_unavailable(APIClient().get(f"/api/{'people' if 'person' in path else 'collections'}/5/"))
+
+
 def test_llm_down_falls_back_to_the_local_engine_and_says_so(catalog, settings):
     settings.OPENAI_API_KEY = "test-key"
     settings.OPENAI_BASE_URL = "http://127.0.0.1:1/v1"  # nothing listens: connection refused

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from movies import graph
 from movies.models import Genre, Movie
 from recommendations import services
 from recommendations.models import RecommendationIndex
@@ -67,8 +68,7 @@ class TestIncrementalBuild:
         story = built["filler4"]
         assert story.tmdb_id not in similar_ids(api_client, 949)[:3]
         assert not {949, 1538} & set(similar_ids(api_client, story.tmdb_id))
-        story.director = "Michael Mann"
-        story.save()
+        graph.movies_credits_from_names({story.pk: graph.NamedCredits(directors=("Michael Mann",))})
 
         row = rebuild_if_stale()
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from movies.models import Collection, Movie
 from recommendations.models import RecommendationLog
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -20,6 +21,16 @@ class TestSimilarMovies:
         ids = [m["tmdb_id"] for m in response.json()["results"]]
         assert ids[:2] == [604, 605] or ids[:2] == [605, 604]
         assert 603 not in ids
+
+    def test_a_shared_collection_outranks_everything_else_and_says_so(self, api_client, catalog):
+        franchise = Collection.objects.create(tmdb_id=9999, name="An Odd Franchise")
+        Movie.objects.filter(tmdb_id__in=[949, 509]).update(collection=franchise)
+
+        results = similar(api_client, 949).json()["results"]
+
+        assert results[0]["tmdb_id"] == 509, "a romance nothing else links to Heat comes first"
+        assert results[0]["reason"].startswith("same collection: An Odd Franchise")
+        assert "same collection" not in results[1]["reason"]
 
     def test_same_director_films_come_first_with_a_readable_reason(self, api_client, catalog):
         results = similar(api_client, 27205).json()["results"]

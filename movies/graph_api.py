@@ -1,0 +1,114 @@
+"""The graph's own pages: a person with their movie credits, a collection with its parts, the watch providers
+of a region. Public, answered from the mirror, fetched through from TMDb like movie details."""
+
+from __future__ import annotations
+
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from movies import graph_selectors, graph_services
+from movies.api import PAGE_PARAMS_DOC, REGION_PARAMETER, STALE_HEADERS, RegionParams, _params
+from movies.regions import default_region
+from movies.schema_examples import COLLECTION_EXAMPLE, PERSON_EXAMPLE, WATCH_PROVIDERS_EXAMPLE
+from movies.serializers import PERSON_ID_HELP, CollectionSerializer, PersonSerializer, WatchProviderSerializer
+
+_FETCH_DOC = (
+    " From the mirror when its copy is fresh (or with no TMDb key); otherwise fetched through from TMDb in "
+    "one call and stored, read through the cache like movie details (one call for many concurrent readers, "
+    "the shared rate limit and circuit breaker). When TMDb fails, the mirrored copy is served with "
+    "`X-Cache-Stale: 1`; one neither mirrored nor reachable is a 503 with `Retry-After`."
+)
+
+
+def _with_stale_headers(response: Response, stale: bool) -> Response:
+    if stale:
+        for name, value in STALE_HEADERS.items():
+            response[name] = value
+    return response
+
+
+class PersonDetailApi(GenericAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = PersonSerializer
+    pagination_class = None
+
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_retrieve",
+        summary="A person and their movie credits",
+        description=(
+            "Name, picture, biography and every movie credit the mirror knows (cast with `character` and "
+            "`order`, crew with `job` and `department`), newest first, movies without a date last. TMDb people "
+            "come with their biography, birthday and complete credits (`/person/{id}?append_to_response="
+            "movie_credits`); a person the bundled catalog knows by name only has a local id (see `id`) and the "
+            "catalog's credits." + _FETCH_DOC
+        ),
+        parameters=[OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=PERSON_ID_HELP)],
+        responses={
+            200: PersonSerializer,
+            301: OpenApiResponse(description="A local id TMDb has taken over: `Location` is the TMDb id's page."),
+            404: OpenApiResponse(description="Unknown person."),
+        },
+        examples=[PERSON_EXAMPLE],
+    )
+    def get(self, request, person_id: int):
+        person, stale = graph_services.person_get(person_id=person_id)
+        if person.public_id != person_id:
+            location = reverse("person-detail", kwargs={"person_id": person.public_id})
+            query = request.META.get("QUERY_STRING")
+            return HttpResponsePermanentRedirect(f"{location}?{query}" if query else location)
+        person.movie_credit_rows = graph_selectors.person_movie_credits(person=person, user=request.user)
+        return _with_stale_headers(Response(PersonSerializer(person).data), stale)
+
+
+class CollectionDetailApi(GenericAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CollectionSerializer
+    pagination_class = None
+
+    @extend_schema(
+        tags=["collections"],
+        operation_id="collections_retrieve",
+        summary="A collection (franchise) and its movies",
+        description=(
+            "TMDb's collection (a movie's `collection` in its details) with its parts as movie summaries in "
+            "release order, movies without a date last (`/collection/{id}` fetches the parts not mirrored yet)."
+            + _FETCH_DOC
+        ),
+        parameters=[OpenApiParameter("collection_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="TMDb id.")],
+        responses={200: CollectionSerializer, 404: OpenApiResponse(description="Unknown collection.")},
+        examples=[COLLECTION_EXAMPLE],
+    )
+    def get(self, request, collection_id: int):
+        collection, stale = graph_services.collection_get(collection_id=collection_id)
+        collection.part_rows = graph_selectors.collection_parts(collection=collection, user=request.user)
+        return _with_stale_headers(Response(CollectionSerializer(collection).data), stale)
+
+
+class WatchProviderListApi(GenericAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = WatchProviderSerializer
+
+    @extend_schema(
+        tags=["watch providers"],
+        operation_id="watch_providers_list",
+        summary="Watch providers of a region",
+        description=(
+            "The streaming, rental and retail services the mirror has seen offering any movie in `region` "
+            "(default `DEFAULT_REGION`), by TMDb's display priority there, then name. Use an id with a movie's "
+            "`watch_providers`, and later with discover's `with_watch_providers` + `watch_region`. Answered "
+            "from the mirror only. " + PAGE_PARAMS_DOC
+        ),
+        parameters=[REGION_PARAMETER],
+        responses={200: WatchProviderSerializer(many=True), 400: OpenApiResponse(description="A bad `region`.")},
+        examples=[WATCH_PROVIDERS_EXAMPLE],
+    )
+    def get(self, request):
+        region = _params(RegionParams, request).get("region") or default_region()
+        page = self.paginate_queryset(graph_selectors.watch_providers_in(region=region))
+        return self.get_paginated_response(WatchProviderSerializer(page, many=True).data)
