@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from movie_backend.exceptions import NotFound
 from movies import cache as movie_cache
 from movies import graph
 from movies.local_ids import is_local_id
@@ -22,13 +22,11 @@ from movies.tmdb import TmdbClient, TmdbUnavailable
 
 
 class PersonNotFound(NotFound):
-    default_detail = "Person not found."
-    default_code = "person_not_found"
+    message = "Person not found."
 
 
 class CollectionNotFound(NotFound):
-    default_detail = "Collection not found."
-    default_code = "collection_not_found"
+    message = "Collection not found."
 
 
 def _movie_items(items) -> list[dict]:

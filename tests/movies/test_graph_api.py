@@ -116,9 +116,9 @@ def test_every_person_of_a_bundled_film_has_a_page_offline(api_client):
 
 
 def test_unknown_people_and_collections_are_404_envelopes(api_client, fake_tmdb):
-    _envelope(api_client.get("/api/people/424242/"), 404, "person_not_found")
-    _envelope(api_client.get(f"/api/people/{local_id('person', 'Nobody')}/"), 404, "person_not_found")
-    _envelope(api_client.get("/api/collections/2344/"), 404, "collection_not_found")
+    _envelope(api_client.get("/api/people/424242/"), 404, "not_found")
+    _envelope(api_client.get(f"/api/people/{local_id('person', 'Nobody')}/"), 404, "not_found")
+    _envelope(api_client.get("/api/collections/2344/"), 404, "not_found")
     assert not fake_tmdb.calls()
 
 
