@@ -3,9 +3,14 @@
 Mirror lists are cached as ready-to-send JSON bytes (no serializer work on a hit). TMDb-backed lists
 (trending, search, recommendations with a key configured) cache TMDb's pages as id lists and serve them
 stale, with `X-Cache-Stale: 1`, when TMDb fails.
+
+Cached pages are the same for every caller: a signed-in caller's `user_state` is added to each movie after the
+cache, per request (one query a page, users.selectors.movie_states).
 """
 
 from __future__ import annotations
+
+import json
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -21,8 +26,15 @@ from movies import cache as movie_cache
 from movies import graph_selectors, selectors, services
 from movies.regions import default_region, region_code
 from movies.schema_examples import MOVIE_DETAIL_EXAMPLE
-from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer
+from movies.serializers import (
+    USER_STATE,
+    GenreSerializer,
+    MovieDetailSerializer,
+    MovieSummarySerializer,
+    user_state_add,
+)
 from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
+from users.selectors import movie_states
 
 STALE_HEADERS = {"X-Cache-Stale": "1", "Warning": '110 - "Response is Stale"'}
 
@@ -125,6 +137,15 @@ class _MovieApi(GenericAPIView):
         page = self.paginate_queryset(items)
         return self.get_paginated_response(MovieSummarySerializer(page, many=True).data).data
 
+    def _send(self, body: bytes | dict, *, stale: bool = False) -> HttpResponse:
+        """The page as sent to this caller: a signed-in one's `user_state` added to each movie (never cached)."""
+        if self.request.user.is_authenticated:
+            page = json.loads(body) if isinstance(body, bytes) else body
+            movies = page["results"]
+            user_state_add(movies, movie_states(user=self.request.user, tmdb_ids=[m["tmdb_id"] for m in movies]))
+            body = page
+        return _json(body if isinstance(body, bytes) else JSONRenderer().render(body), stale=stale)
+
     def _cached_mirror_page(self, family: str, parts: tuple, build, *, ttl: int) -> HttpResponse:
         """A page of a mirror list, cached as the bytes to send (keyed by catalog version and caller)."""
         paging = _plain_paging(self.request) or self.paginator.validated_params(self.request)
@@ -141,11 +162,10 @@ class _MovieApi(GenericAPIView):
         result = movie_cache.read_through(
             key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl, local=True
         )
-        return _json(result.value)
+        return self._send(result.value)
 
     def _tmdb_page(self, results: services.TmdbResults) -> HttpResponse:
-        body = JSONRenderer().render(self._page_body(results))
-        return _json(body, stale=results.stale)
+        return self._send(self._page_body(results), stale=results.stale)
 
 
 class MovieListApi(_MovieApi):
@@ -210,8 +230,9 @@ class MovieTrendingApi(_MovieApi):
             # TMDb is down and this page is not cached: a synced trending list is the next best answer.
             if selectors.synced_list_for("trending") is None:
                 raise _unavailable(exc) from None
-            body = self._page_body(selectors.movie_list_trending(user=request.user, window=window))
-            return _json(JSONRenderer().render(body), stale=True)
+            return self._send(
+                self._page_body(selectors.movie_list_trending(user=request.user, window=window)), stale=True
+            )
 
 
 class MovieSearchApi(_MovieApi):
@@ -290,7 +311,8 @@ class MovieDetailApi(_MovieApi):
         if movie.adult and not selectors.sees_adult(request.user):
             raise services.MovieNotFound()
         movie = graph_selectors.movie_graph_prefetch(movie, region=region)
-        response = Response(MovieDetailSerializer(movie).data)
+        states = movie_states(user=request.user, tmdb_ids=[movie.tmdb_id])
+        response = Response(MovieDetailSerializer(movie, context={USER_STATE: states}).data)
         if stale:
             for name, value in STALE_HEADERS.items():
                 response[name] = value

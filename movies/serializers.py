@@ -29,12 +29,42 @@ class GenreSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class UserStateSerializer(serializers.Serializer):
+    """What the signed-in caller has done with a movie."""
+
+    favorite = serializers.BooleanField()
+    watchlist = serializers.BooleanField()
+    watched = serializers.BooleanField()
+    liked = serializers.BooleanField()
+    disliked = serializers.BooleanField()
+    not_interested = serializers.BooleanField(help_text="Hidden from the caller's recommendation lists.")
+    rating = serializers.FloatField(allow_null=True, help_text="The caller's rating, 0.5 to 5; null when unrated.")
+
+
+# The serializer context key holding the caller's states by TMDb id (users.selectors.movie_states): only views
+# answering one caller put it there, after any cache shared between callers.
+USER_STATE = "user_state"
+
+
+def user_state_add(movies: list[dict], states: dict[int, dict] | None) -> None:
+    """Add `user_state` to movies already serialised (a page from the shared cache), as the serializer would."""
+    if states is not None:
+        for movie in movies:
+            movie["user_state"] = states[movie["tmdb_id"]]
+
+
 class MovieSummarySerializer(serializers.ModelSerializer):
     """A movie in a list. Querysets must prefetch `genres` (selectors do)."""
 
     genres = GenreSerializer(many=True, read_only=True)
     vote_average = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
+    # Not required: absent for anonymous callers. Filled by to_representation from the context, never from the
+    # movie (a movie has no such attribute, so the field itself always skips).
+    user_state = UserStateSerializer(
+        required=False,
+        help_text="Only for signed-in callers: what the caller has done with this movie (absent for anonymous ones).",
+    )
 
     class Meta:
         model = Movie
@@ -48,7 +78,15 @@ class MovieSummarySerializer(serializers.ModelSerializer):
             "vote_average",
             "vote_count",
             "poster_url",
+            "user_state",
         ]
+
+    def to_representation(self, movie: Movie) -> dict:
+        data = super().to_representation(movie)
+        states = self.context.get(USER_STATE)
+        if states is not None:
+            data["user_state"] = states[movie.tmdb_id]
+        return data
 
     @extend_schema_field(serializers.FloatField(allow_null=True, help_text="0 to 10; null when no one has voted."))
     def get_vote_average(self, movie: Movie) -> float | None:

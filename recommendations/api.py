@@ -7,9 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
 from movies.models import Movie
-from movies.serializers import MovieSummarySerializer
+from movies.serializers import USER_STATE, MovieSummarySerializer
 from recommendations import experiments, selectors, services
 from recommendations.models import RecommendationLog
+from users.selectors import movie_states
 
 
 class RecommendedMovieSerializer(MovieSummarySerializer):
@@ -40,8 +41,16 @@ class _RecommendationListApi(generics.ListAPIView):
     serializer_class = RecommendedMovieSerializer
     queryset = Movie.objects.none()  # lists come from the services; this only names the model for the schema
 
+    # The caller's state of the movies served (None for anonymous callers): set by `_page`, else by `_serve`.
+    states: dict[int, dict] | None = None
+
     def _page(self, items: list[services.Recommendation]):
-        """Paginate the ranked ids first, then load only the page's movies (one query + genres)."""
+        """Drop the movies hidden for the caller, paginate the ranked ids, then load only the page's movies (one
+        query + genres). The caller's state of the whole ranked list (at most a list's length) is one query,
+        which both finds the hidden movies and is the page's `user_state`."""
+        self.states = movie_states(user=self.request.user, tmdb_ids=[r.tmdb_id for r in items])
+        if self.states is not None:
+            items = [r for r in items if not selectors.hides(self.states[r.tmdb_id])]
         page = self.paginate_queryset(items)
         movies = selectors.movies_in_order(user=self.request.user, tmdb_ids=[r.tmdb_id for r in page])
         return services.attach(movies, page)
@@ -51,7 +60,10 @@ class _RecommendationListApi(generics.ListAPIView):
         services.recommendation_log(
             user=self.request.user, movie_ids=[m.tmdb_id for m in movies], request_id=request_id, **log
         )
-        response = self.get_paginated_response(self.get_serializer(movies, many=True).data)
+        if self.states is None:
+            self.states = movie_states(user=self.request.user, tmdb_ids=[m.tmdb_id for m in movies])
+        context = {**self.get_serializer_context(), USER_STATE: self.states}
+        response = self.get_paginated_response(self.get_serializer(movies, many=True, context=context).data)
         return experiments.tag_response(response, request_id=request_id, assignment=assignment)
 
 
@@ -60,7 +72,8 @@ class _RecommendationListApi(generics.ListAPIView):
     summary="Similar movies (content-based)",
     description=(
         "Movies like this one by title, overview, genres, keywords, director and cast (TF-IDF, field-weighted), "
-        "nudged by popularity and rating. Never the movie itself. Each item has a `score` and a `reason` "
+        "nudged by popularity and rating. Never the movie itself, nor one the signed-in caller marked "
+        "`not_interested`. Each item has a `score` and a `reason` "
         '(e.g. "same director Christopher Nolan; shares Science Fiction, Thriller; keywords dream, heist").'
     ),
     parameters=[
@@ -91,7 +104,8 @@ class SimilarMoviesApi(_RecommendationListApi):
     summary="Best movies of a genre",
     description=(
         "The genre's movies ranked by a vote-count-weighted rating (80%) and popularity (20%). For a signed-in "
-        "user, movies they have not favorited, watched, rated, liked or disliked come first. The genre is a TMDb "
+        "user, movies they have not favorited, watched, rated, liked or disliked come first, and movies they marked "
+        "`not_interested` are left out. The genre is a TMDb "
         "genre id or a name in any case; an unknown genre is a 404."
     ),
     parameters=[
@@ -130,9 +144,10 @@ class GenreRecommendationsApi(_RecommendationListApi):
         "co-occurrence across users and what people went on to watch after the caller's latest movies, blended "
         "with content similarity; popular, well-rated movies fill the rest. Each item's `reason` names its "
         'strongest signal, e.g. "because you liked Heat", "people often watch this after Heat". '
-        "Never a favorited, watched, rated, liked or disliked movie; at most two per director. Cached per user "
-        "until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds). While an A/B experiment runs "
-        "(see the admin), the caller's variant may use other blend weights or the popularity prior alone; the "
+        "Never a favorited, watched, rated, liked, disliked or `not_interested` movie; at most two per director. "
+        "Cached per user until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds). While an A/B "
+        "experiment runs (see the admin), the caller's variant may use other blend weights or the popularity prior "
+        "alone; the "
         "`X-Experiment` and `X-Experiment-Variant` response headers then name the experiment and variant."
     ),
     parameters=[

@@ -843,6 +843,8 @@ W_PROFILE = 1.0
 @dataclass
 class Profile:
     seen_rows: np.ndarray
+    # Rows the caller marked not interested: never served, even when everything else is excluded.
+    hidden_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     genre_weights: np.ndarray | None = None  # per genre column, in [-1, 1]
     people: list[str] = field(default_factory=list)
     liked_genres: list[str] = field(default_factory=list)
@@ -884,6 +886,8 @@ def rank_catalog(
         return []
     score = np.zeros(n, dtype=np.float64)
     base_allowed = np.ones(n, dtype=bool) if adult_ok else ~index.adult
+    if profile is not None and len(profile.hidden_rows):
+        base_allowed[profile.hidden_rows] = False
     allowed = base_allowed.copy()
     hard: list[np.ndarray] = []
 
@@ -1056,16 +1060,16 @@ def load_profile(*, user, index: CatalogIndex) -> Profile:
     weights = np.zeros(len(index.genre_names), dtype=np.float64)
     top_rated: list[str] = []
     liked_pks: list[int] = list(seen_pks)
-    seen_types = {
-        Interaction.Type.WATCHED,
-        Interaction.Type.RATED,
-        Interaction.Type.DISLIKED,
-        Interaction.Type.LIKED,
-    }
-    interactions = Interaction.objects.filter(user=user).values_list("movie_id", "type", "rating", "movie__title")
+    # Hidden movies are no taste signal (no weight either way), and all of them are left out, however many.
+    hidden_pks = set(selectors.hidden_for(user=user).values_list("movie_id", flat=True))
+    interactions = (
+        Interaction.objects.filter(user=user)
+        .exclude(type__in=selectors.HIDDEN_TYPES)
+        .values_list("movie_id", "type", "rating", "movie__title")
+    )
     negative_pks: list[int] = []
     for movie_id, kind, rating, title in interactions[:2000]:
-        if kind in seen_types:
+        if kind in selectors.SEEN_TYPES:
             seen_pks.add(movie_id)
         if kind == Interaction.Type.LIKED or (kind == Interaction.Type.RATED and rating is not None and rating >= 4):
             liked_pks.append(movie_id)
@@ -1099,8 +1103,10 @@ def load_profile(*, user, index: CatalogIndex) -> Profile:
         genre_weights = weights / np.abs(weights).max()
     liked_genres = [index.genre_names[c] for c in np.argsort(-weights)[:3] if weights[c] > 0]
     seen_rows = np.asarray([index.row_of_pk[pk] for pk in seen_pks if pk in index.row_of_pk], dtype=np.int64)
+    hidden_rows = np.asarray([index.row_of_pk[pk] for pk in hidden_pks if pk in index.row_of_pk], dtype=np.int64)
     return Profile(
         seen_rows=seen_rows,
+        hidden_rows=hidden_rows,
         genre_weights=genre_weights,
         people=people[:20],
         liked_genres=liked_genres,

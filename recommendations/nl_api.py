@@ -10,8 +10,9 @@ from rest_framework.views import APIView
 
 from movie_backend.fields import StrictCharField
 from movie_backend.throttling import ScopedThrottle
-from movies.serializers import MovieSummarySerializer
+from movies.serializers import USER_STATE, MovieSummarySerializer
 from recommendations import experiments, nl
+from users.selectors import movie_states
 
 
 class NlRecommendRequestSerializer(serializers.Serializer):
@@ -40,7 +41,7 @@ class NlRecommendationSerializer(MovieSummarySerializer):
         data = dict(MovieSummarySerializer(result.movie, context=self.context).data)
         data["reason"] = result.reason
         data["score"] = result.score
-        return {key: data[key] for key in self.Meta.fields}
+        return {key: data[key] for key in self.Meta.fields if key in data}  # user_state only when signed in
 
 
 class NlInterpretationSerializer(serializers.Serializer):
@@ -180,4 +181,6 @@ class NlRecommendApi(APIView):
             user=request.user,
             request_id=request_id,
         )
-        return experiments.tag_response(Response(NlRecommendResponseSerializer(answer).data), request_id=request_id)
+        states = movie_states(user=request.user, tmdb_ids=[r.movie.tmdb_id for r in answer.results])
+        body = NlRecommendResponseSerializer(answer, context={USER_STATE: states}).data
+        return experiments.tag_response(Response(body), request_id=request_id)

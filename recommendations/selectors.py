@@ -36,6 +36,25 @@ SEEN_TYPES = (
     Interaction.Type.DISLIKED,
     Interaction.Type.LIKED,
 )
+# Interaction types that hide a movie from every recommendation list of that user (similar, genre picks,
+# personalized, natural language) without saying anything about taste: never a taste signal, never a dislike.
+# Catalog lists and search still show the movie (with its `user_state`).
+HIDDEN_TYPES = (Interaction.Type.NOT_INTERESTED,)
+
+
+def hidden_for(*, user) -> QuerySet[Interaction]:
+    """The user's rows that hide a movie (use `.values("movie")` in a subquery, or `is_hidden` on a signal)."""
+    return Interaction.objects.filter(user=user, type__in=HIDDEN_TYPES)
+
+
+def is_hidden(kind: str) -> bool:
+    """Whether a signal of this kind (an Interaction type or "favorite") hides its movie."""
+    return kind in HIDDEN_TYPES
+
+
+def hides(state: dict) -> bool:
+    """Whether a movie's `user_state` (users.selectors.movie_states) hides it."""
+    return any(state[kind] for kind in HIDDEN_TYPES)
 
 
 class GenreNotFound(NotFound):
@@ -133,7 +152,8 @@ def genre_best_movies(
 ) -> QuerySet[Movie]:
     """The genre's movies by a vote-count-weighted rating (80%) and log popularity (20%), annotated `score`.
 
-    For a signed-in user, movies they have not favorited, watched, rated, liked or disliked come first.
+    For a signed-in user, movies they have not favorited, watched, rated, liked or disliked come first, and
+    movies they are not interested in are left out.
     """
     votes = Cast(F("vote_count"), FloatField())
     m = Value(float(max(min_votes, 1.0)))
@@ -148,7 +168,8 @@ def genre_best_movies(
         seen = Exists(Favorite.objects.filter(user=user, movie=OuterRef("pk"))) | Exists(
             Interaction.objects.filter(user=user, movie=OuterRef("pk"), type__in=SEEN_TYPES)
         )
-        return queryset.annotate(seen=seen).order_by("seen", "-score", "tmdb_id")
+        hidden = Exists(hidden_for(user=user).filter(movie=OuterRef("pk")))
+        return queryset.exclude(hidden).annotate(seen=seen).order_by("seen", "-score", "tmdb_id")
     return queryset.order_by("-score", "tmdb_id")
 
 
@@ -199,7 +220,8 @@ def catalog_rows() -> CatalogRows:
 
 
 def interaction_rows():
-    """Every user's favorites, interactions and re-watches as (user id, movie pk, kind, rating, when)."""
+    """Every user's favorites, interactions and re-watches as (user id, movie pk, kind, rating, when); rows
+    that only hide a movie are no event of taste and are left out."""
     rows = [
         (user_id, movie_id, "favorite", None, at)
         for user_id, movie_id, at in Favorite.objects.values_list("user_id", "movie_id", "created_at").iterator(
@@ -207,9 +229,9 @@ def interaction_rows():
         )
     ]
     rows += list(
-        Interaction.objects.values_list("user_id", "movie_id", "type", "rating", "updated_at").iterator(
-            chunk_size=10_000
-        )
+        Interaction.objects.exclude(type__in=HIDDEN_TYPES)
+        .values_list("user_id", "movie_id", "type", "rating", "updated_at")
+        .iterator(chunk_size=10_000)
     )
     rows += [
         (user_id, movie_id, taste.REWATCHED, None, at)

@@ -545,6 +545,9 @@ def _taste(index: EngineIndex, signals: selectors.TasteSignals):
         row = position.get(s.tmdb_id)
         if row is None:
             continue
+        if selectors.is_hidden(s.kind):
+            exclude.append(row)  # never served, and no taste signal: neither weight nor label
+            continue
         age = (now - s.at).total_seconds() / 86400.0 if s.at else 0.0
         weight = taste.signal_weight(s.kind, s.rating) * float(taste.recency(age))
         items.append(row)

@@ -104,6 +104,8 @@ class Interaction(models.Model):
         WATCHLIST = "watchlist", "Watchlist"
         WATCHED = "watched", "Watched"
         RATED = "rated", "Rated"
+        # Hides the movie from the user's recommendation lists; not a dislike (says nothing about taste).
+        NOT_INTERESTED = "not_interested", "Not interested"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="interactions")
     movie = models.ForeignKey("movies.Movie", on_delete=models.CASCADE, related_name="interactions")

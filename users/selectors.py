@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DecimalField, Prefetch, QuerySet, Value
 from django.utils import timezone
 
 from movies.models import Genre
@@ -77,3 +78,41 @@ def account_export(*, user: User) -> AccountExport:
         imports=import_list(user=user).prefetch_related(UNMATCHED_ROWS).order_by("created_at", "id"),
         recommendations=RecommendationLog.objects.filter(user=user).order_by("created_at", "id"),
     )
+
+
+# What `user_state` says of a movie besides its `rating`: a favorite, or an interaction of that type.
+USER_STATE_FLAGS = ("favorite", "watchlist", "watched", "liked", "disliked", "not_interested")
+
+
+def movie_states(*, user, tmdb_ids: Iterable[int]) -> dict[int, dict] | None:
+    """The caller's own state of each of these movies (`user_state` in every movie shape), by TMDb id.
+
+    One query, whatever the number of movies: the caller's interactions with them UNION their favorites among
+    them. None (and no query) for an anonymous caller, who gets no `user_state`.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    ids = {int(t) for t in tmdb_ids}
+    states = {t: dict.fromkeys(USER_STATE_FLAGS, False) | {"rating": None} for t in ids}
+    if not ids:
+        return states
+    interactions = (
+        Interaction.objects.filter(user=user, movie__tmdb_id__in=ids)
+        .order_by()
+        .values_list("movie__tmdb_id", "type", "rating")
+    )
+    favorites = (
+        Favorite.objects.filter(user=user, movie__tmdb_id__in=ids)
+        .order_by()
+        .annotate(
+            kind=Value("favorite"), no_rating=Value(None, output_field=DecimalField(max_digits=2, decimal_places=1))
+        )
+        .values_list("movie__tmdb_id", "kind", "no_rating")
+    )
+    for tmdb_id, kind, rating in interactions.union(favorites, all=True):
+        state = states[tmdb_id]
+        if kind == Interaction.Type.RATED:
+            state["rating"] = float(rating) if rating is not None else None
+        elif kind in state:
+            state[kind] = True
+    return states

@@ -185,8 +185,8 @@ class TestPersonalized:
         client = client_for(user)
         client.get(URL)
 
-        # user (JWT), the page's movies, their genres, the log insert
-        with django_assert_max_num_queries(4):
+        # user (JWT), the caller's state of the ranked list, the page's movies, their genres, the log insert
+        with django_assert_max_num_queries(5):
             assert client.get(URL).status_code == 200
 
     def test_cold_request_query_count(self, catalog, django_assert_max_num_queries):
@@ -195,8 +195,8 @@ class TestPersonalized:
         client_for(UserFactory()).get(URL)  # index built and loaded
         client = client_for(user)
 
-        # user, favorites, interactions, preferences, movies, genres, log
-        with django_assert_max_num_queries(7):
+        # user, favorites, interactions, preferences, the caller's state of the list, movies, genres, log
+        with django_assert_max_num_queries(8):
             assert client.get(URL).status_code == 200
 
 

@@ -138,7 +138,8 @@ def test_list_query_count_does_not_grow_with_the_page(auth_client, user, django_
     for _ in range(size):
         InteractionFactory(user=user, movie=MovieFactory(genres=[genre]), type="rated", rating=Decimal("4.0"))
 
-    with django_assert_max_num_queries(4):
+    # user (token), count, page, genres prefetch, the caller's user_state of the page
+    with django_assert_max_num_queries(5):
         response = auth_client.get(URL, {"type": "rated"})
 
     assert len(response.json()["results"]) == size
