@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from movie_backend.schema import ErrorEnvelopeSerializer
 from movie_backend.throttling import AnonThrottle, FailureThrottle, ScopedThrottle, UserThrottle, count_failure
-from movies.serializers import USER_STATE
 from users import account, selectors, services
 from users.serializers import (
     AccountDeleteSerializer,
@@ -251,11 +250,6 @@ class UserPasswordChangeApi(APIView):
 # --- Favorites ----------------------------------------------------------------------------------------
 
 
-def _movie_context(request: Request, rows) -> dict:
-    """Serializer context for favorites or interactions: the caller's `user_state` of their movies (one query)."""
-    return {USER_STATE: selectors.movie_states(user=request.user, tmdb_ids=[row.movie.tmdb_id for row in rows])}
-
-
 class FavoriteListCreateApi(generics.GenericAPIView):
     serializer_class = FavoriteSerializer
 
@@ -266,7 +260,7 @@ class FavoriteListCreateApi(generics.GenericAPIView):
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(
-            FavoriteSerializer(page, many=True, context=_movie_context(request, page)).data
+            FavoriteSerializer(page, many=True, context=selectors.rows_state_context(user=request.user, rows=page)).data
         )
 
     @extend_schema(
@@ -285,7 +279,7 @@ class FavoriteListCreateApi(generics.GenericAPIView):
         favorite, created = services.favorite_add(user=request.user, **serializer.validated_data)
         favorite = selectors.favorite_list(user=request.user).get(pk=favorite.pk)
         return Response(
-            FavoriteSerializer(favorite, context=_movie_context(request, [favorite])).data,
+            FavoriteSerializer(favorite, context=selectors.rows_state_context(user=request.user, rows=[favorite])).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -317,7 +311,9 @@ class InteractionListCreateApi(generics.GenericAPIView):
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(
-            InteractionSerializer(page, many=True, context=_movie_context(request, page)).data
+            InteractionSerializer(
+                page, many=True, context=selectors.rows_state_context(user=request.user, rows=page)
+            ).data
         )
 
     @extend_schema(
@@ -337,7 +333,9 @@ class InteractionListCreateApi(generics.GenericAPIView):
         interaction, created = services.interaction_record(user=request.user, **serializer.validated_data)
         interaction = selectors.interaction_list(user=request.user).get(pk=interaction.pk)
         return Response(
-            InteractionSerializer(interaction, context=_movie_context(request, [interaction])).data,
+            InteractionSerializer(
+                interaction, context=selectors.rows_state_context(user=request.user, rows=[interaction])
+            ).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

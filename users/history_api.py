@@ -26,7 +26,8 @@ class PlayListCreateApi(generics.GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(PlaySerializer(page, many=True).data)
+        context = selectors.rows_state_context(user=request.user, rows=page)
+        return self.get_paginated_response(PlaySerializer(page, many=True, context=context).data)
 
     @extend_schema(
         tags=["users"],
@@ -48,7 +49,8 @@ class PlayListCreateApi(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         play = history.play_record(user=request.user, **serializer.validated_data)
         play = selectors.play_list(user=request.user).get(pk=play.pk)
-        return Response(PlaySerializer(play).data, status=status.HTTP_201_CREATED)
+        context = selectors.rows_state_context(user=request.user, rows=[play])
+        return Response(PlaySerializer(play, context=context).data, status=status.HTTP_201_CREATED)
 
 
 class PlayDeleteApi(APIView):

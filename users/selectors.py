@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from movies.models import Genre
 from movies.selectors import movies_visible_to
+from movies.serializers import USER_STATE
 from recommendations.models import RecommendationLog
 from users.imports.selectors import UNMATCHED_ROWS, import_list
 from users.models import Favorite, Import, Interaction, Play, Preference, User
@@ -82,6 +83,12 @@ def account_export(*, user: User) -> AccountExport:
 
 # What `user_state` says of a movie besides its `rating`: a favorite, or an interaction of that type.
 USER_STATE_FLAGS = ("favorite", "watchlist", "watched", "liked", "disliked", "not_interested")
+
+
+def rows_state_context(*, user, rows) -> dict:
+    """Serializer context for rows that hold a movie (favorites, interactions, plays): the caller's
+    `user_state` of those movies, in one query."""
+    return {USER_STATE: movie_states(user=user, tmdb_ids=[row.movie.tmdb_id for row in rows])}
 
 
 def movie_states(*, user, tmdb_ids: Iterable[int]) -> dict[int, dict] | None:

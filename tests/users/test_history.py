@@ -91,3 +91,12 @@ def test_someone_elses_plays_are_not_mine(auth_client, other_client, movie):
 
 def test_history_needs_a_token(api_client):
     assert api_client.get(URL).status_code == 401
+
+
+def test_history_movies_carry_the_callers_user_state(auth_client, movie):
+    logged = auth_client.post(URL, {"tmdb_id": movie.tmdb_id}, format="json").json()
+    listed = auth_client.get(URL).json()["results"][0]
+
+    for body in (logged, listed):
+        assert body["movie"]["user_state"]["watched"] is True
+        assert body["movie"]["user_state"]["favorite"] is False
