@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from movie_backend.errors import ServiceUnavailable
 from movies import cache as movie_cache
 from movies import selectors, services
+from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer
 from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
 
@@ -98,7 +99,7 @@ def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> H
 PAGE_PARAMS_DOC = "Paginated: `page` (from 1) and `limit` (1 to 100, default 20)."
 
 
-class _MovieApi(GenericAPIView):
+class _MovieApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = MovieSummarySerializer
 
@@ -130,6 +131,8 @@ class _MovieApi(GenericAPIView):
 
 
 class MovieListApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=("category", "genre"))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_list",
@@ -164,6 +167,8 @@ class MovieListApi(_MovieApi):
 
 
 class MovieTrendingApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=("window",))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_trending",
@@ -196,6 +201,8 @@ class MovieTrendingApi(_MovieApi):
 
 
 class MovieSearchApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_SEARCH", params=("q", "year"))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_search",
@@ -242,6 +249,7 @@ class MovieSearchApi(_MovieApi):
 class MovieDetailApi(_MovieApi):
     serializer_class = MovieDetailSerializer
     pagination_class = None
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
 
     @extend_schema(
         tags=["movies"],
@@ -268,6 +276,8 @@ class MovieDetailApi(_MovieApi):
 
 
 class MovieRecommendationsApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_recommendations",
@@ -305,9 +315,10 @@ class MovieRecommendationsApi(_MovieApi):
             raise _unavailable(exc) from None
 
 
-class GenreListApi(GenericAPIView):
+class GenreListApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = GenreSerializer
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS")
 
     @extend_schema(
         tags=["genres"],
@@ -331,14 +342,16 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
     )
 
 
-_bare_body: bytes | None = None
+_bare_bodies: dict[str, bytes] = {}
 
 
-def bench_bare_view(request):
-    """Only for bench/bench_movies.py, routed only when BENCH_BARE_VIEW_BODY names a file: a plain Django
-    view sending fixed bytes (those of a cached list page), the ceiling the cached endpoint is compared to."""
-    global _bare_body
-    if _bare_body is None:
-        with open(settings.BENCH_BARE_VIEW_BODY, "rb") as f:
-            _bare_body = f.read()
-    return HttpResponse(_bare_body, content_type="application/json")
+def bench_bare_view(request, name: str = ""):
+    """Only for the benchmarks (bench/bench_movies.py, bench/bench_warm.py), routed only when
+    BENCH_BARE_VIEW_BODY names a file: a plain Django view sending fixed bytes (those of a cached page), the
+    ceiling the cached endpoints are compared to. `bench/bare/<name>/` sends the sibling file `<file>.<name>`."""
+    body = _bare_bodies.get(name)
+    if body is None:
+        path = f"{settings.BENCH_BARE_VIEW_BODY}.{name}" if name else settings.BENCH_BARE_VIEW_BODY
+        with open(path, "rb") as f:
+            body = _bare_bodies[name] = f.read()
+    return HttpResponse(body, content_type="application/json")

@@ -287,7 +287,7 @@ def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, loc
 
     assert again.content == first.content
     assert shared_reads == []  # served from this process: no round trip to the shared cache
-    assert usage.counters_for().get("cache.hit.lists", 0) - before.get("cache.hit.lists", 0) == 1
+    assert usage.counters_for().get("cache.hit.http", 0) - before.get("cache.hit.http", 0) == 1
 
     local_tier.catalog_changed()  # what every sync calls
     assert _ids(api_client.get("/api/movies/")) == [2, 1]
