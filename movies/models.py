@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from movies.text import search_key
+
 
 class Genre(models.Model):
     tmdb_id = models.PositiveIntegerField(unique=True)
@@ -25,6 +27,11 @@ class Movie(models.Model):
     imdb_id = models.CharField(max_length=16, blank=True, db_index=True)
     title = models.CharField(max_length=255)
     original_title = models.CharField(max_length=255, blank=True)
+    # Both titles in movies.text.search_key form (case and accents folded), written with them: what search
+    # matches. On PostgreSQL each also has a trigram GIN index (migration 0003; not declared here because
+    # SQLite cannot build one).
+    title_normalized = models.CharField(max_length=255, blank=True, editable=False)
+    original_title_normalized = models.CharField(max_length=255, blank=True, editable=False)
     overview = models.TextField(blank=True)
     release_date = models.DateField(null=True, blank=True)
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes.")
@@ -55,12 +62,22 @@ class Movie(models.Model):
             models.Index(fields=["-vote_average", "-vote_count"], name="movie_rating_idx"),
             models.Index(fields=["-release_date"], name="movie_release_idx"),
             models.Index(fields=["title"], name="movie_title_idx"),
+            # Exact and prefix matches of search (pattern ops: LIKE 'x%' can use it on PostgreSQL).
+            models.Index(fields=["title_normalized"], name="movie_title_norm_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["details_synced_at"], name="movie_details_synced_idx"),
         ]
 
     def __str__(self) -> str:
         year = f" ({self.release_date.year})" if self.release_date else ""
         return f"{self.title}{year}"
+
+    @staticmethod
+    def search_titles(*, title: str, original_title: str = "") -> dict[str, str]:
+        """The normalised title columns for these titles: every writer of a title stores them with it."""
+        return {
+            "title_normalized": search_key(title or "")[:255],
+            "original_title_normalized": search_key(original_title or "")[:255],
+        }
 
 
 class MovieListEntry(models.Model):

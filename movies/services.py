@@ -49,6 +49,8 @@ class MovieNotFound(NotFound):
 _LIST_FIELDS = [
     "title",
     "original_title",
+    "title_normalized",
+    "original_title_normalized",
     "overview",
     "release_date",
     "popularity",
@@ -72,9 +74,12 @@ def _date(value: Any) -> datetime.date | None:
 
 
 def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
+    title = (data.get("title") or data.get("original_title") or "")[:255]
+    original_title = (data.get("original_title") or "")[:255]
     return {
-        "title": (data.get("title") or data.get("original_title") or "")[:255],
-        "original_title": (data.get("original_title") or "")[:255],
+        "title": title,
+        "original_title": original_title,
+        **Movie.search_titles(title=title, original_title=original_title),
         "overview": data.get("overview") or "",
         "release_date": _date(data.get("release_date")),
         "popularity": float(data.get("popularity") or 0),

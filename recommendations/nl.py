@@ -20,7 +20,6 @@ import logging
 import math
 import re
 import threading
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from django.db import connections
 from movie_backend import usage
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
+from movies.text import normalize_text
 from recommendations import llm, selectors
 from recommendations.models import RecommendationLog
 from recommendations.prompts import CURRENT_NL_VERSION, PromptCandidate, PromptExtensions, build_nl_messages
@@ -333,15 +333,6 @@ STOPWORDS = frozenset(
     strong lead leads main character characters female male women woman men man girl boy guys
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-
-
-def normalize_text(text: str) -> str:
-    """Lowercase, accents folded, typographic quotes plain, whitespace collapsed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.casefold().split())
 
 
 def _tokens(text: str) -> list[str]:
