@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -21,6 +21,7 @@ from movies import cache as movie_cache
 from movies import selectors, services
 from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.serializers import GenreSerializer, MovieDetailSerializer, MovieSummarySerializer
+from movies.text import search_key
 from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
 
 STALE_HEADERS = {"X-Cache-Stale": "1", "Warning": '110 - "Response is Stale"'}
@@ -38,9 +39,12 @@ _STALE_DOC = (
 )
 
 
+GENRE_MAX_CHARS = 64
+
+
 class MovieListParams(serializers.Serializer):
     category = serializers.ChoiceField(choices=selectors.CATEGORIES, default="popular", required=False)
-    genre = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    genre = serializers.CharField(max_length=GENRE_MAX_CHARS, required=False)
 
 
 class TrendingParams(serializers.Serializer):
@@ -85,8 +89,9 @@ def _plain_list_params(request) -> dict | None:
         return None
     if "genre" not in params:
         return {"category": category}
-    genre = _plain_int(params["genre"], low=1, high=2**31 - 1)
-    return {"category": category, "genre": genre} if genre else None
+    genre = params["genre"]
+    plain = genre and len(genre) <= GENRE_MAX_CHARS and genre == genre.strip()
+    return {"category": category, "genre": genre} if plain else None
 
 
 def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> HttpResponse:
@@ -149,8 +154,12 @@ class MovieListApi(_MovieApi):
             ),
             OpenApiParameter(
                 "genre",
-                {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                description="A TMDb genre id (see `/api/genres/`).",
+                {"type": "string", "minLength": 1, "maxLength": GENRE_MAX_CHARS},
+                description=(
+                    "A genre: its TMDb id (`878`) or its name, ignoring case and accents (`science fiction`), "
+                    "as in `/api/genres/`. An unknown genre is a 400 envelope naming `genre`."
+                ),
+                examples=[OpenApiExample("by id", value="878"), OpenApiExample("by name", value="science fiction")],
             ),
         ],
         responses=MovieSummarySerializer(many=True),
@@ -158,12 +167,22 @@ class MovieListApi(_MovieApi):
     def get(self, request):
         params = _plain_list_params(request) or _params(MovieListParams, request)
         category, genre = params.get("category") or "popular", params.get("genre")
+
+        def build():
+            return selectors.movie_list(user=request.user, category=category, genre=_genre_id(genre))
+
         return self._cached_mirror_page(
-            "lists",
-            (category, genre or ""),
-            lambda: selectors.movie_list(user=request.user, category=category, genre=genre),
-            ttl=settings.CACHE_TTL_LISTS,
+            "lists", (category, search_key(genre) if genre else ""), build, ttl=settings.CACHE_TTL_LISTS
         )
+
+
+def _genre_id(genre: str | None) -> int | None:
+    if genre is None:
+        return None
+    found = selectors.genre_resolve(genre)
+    if found is None:
+        raise serializers.ValidationError({"genre": [f"No genre with id or name {genre!r} (see /api/genres/)."]})
+    return found.tmdb_id
 
 
 class MovieTrendingApi(_MovieApi):
@@ -209,7 +228,9 @@ class MovieSearchApi(_MovieApi):
         summary="Search movies by title",
         description=(
             "TMDb's search when a key is configured and TMDb answers (results are mirrored as they come); "
-            "otherwise the mirror: every word of `q` in the title, most popular first. The header "
+            "otherwise the mirror, ignoring case and accents (`amelie` finds Amélie): every word of `q` in the "
+            "title or original title (a query of only one- or two-letter words: titles starting with it); an "
+            "exact title first, then titles starting with `q`, then the rest, most popular first. The header "
             "`X-Search-Source` says which answered (`tmdb` or `mirror`). " + PAGE_PARAMS_DOC
         ),
         parameters=[
@@ -238,7 +259,7 @@ class MovieSearchApi(_MovieApi):
                 pass  # the mirror answers instead, and says so in X-Search-Source
         response = self._cached_mirror_page(
             "search",
-            (query.lower(), year or ""),
+            (search_key(query), year or ""),
             lambda: selectors.movie_search(user=request.user, query=query, year=year),
             ttl=settings.CACHE_TTL_SEARCH,
         )
@@ -324,8 +345,8 @@ class GenreListApi(PublicHttpCache, GenericAPIView):
         tags=["genres"],
         operation_id="genres_list",
         summary="Genres",
-        description="TMDb's movie genres as mirrored, by name. Use an `id` as `genre=` on `/api/movies/`. "
-        + PAGE_PARAMS_DOC,
+        description="TMDb's movie genres as mirrored, by name. Use an `id` (or the name) as `genre=` on "
+        "`/api/movies/`. " + PAGE_PARAMS_DOC,
         responses=GenreSerializer(many=True),
     )
     def get(self, request):

@@ -94,14 +94,27 @@ def test_trending_uses_the_synced_trending_list_or_popularity(api_client, catalo
 def test_genre_filter(api_client, catalog):
     assert _ids(api_client.get("/api/movies/?genre=878")) == [1, 3]
     assert _ids(api_client.get("/api/movies/?category=top_rated&genre=18"))[0] == 3
-    assert _ids(api_client.get("/api/movies/?genre=99999")) == []
+
+
+@pytest.mark.parametrize("genre", ["878", "Science Fiction", "science fiction", "SCIENCE FICTION", "Science Fíction"])
+def test_a_genre_is_named_by_id_or_by_name_ignoring_case_and_accents(api_client, catalog, genre):
+    assert _ids(api_client.get("/api/movies/", {"genre": genre})) == [1, 3]
+
+
+@pytest.mark.parametrize("genre", ["99999", "westerns", "0"])
+def test_an_unknown_genre_is_a_400_naming_genre(api_client, catalog, genre):
+    body = _envelope(api_client.get("/api/movies/", {"genre": genre}), 400, "invalid")
+
+    assert list(body["errors"]) == ["genre"]
+    assert genre in body["message"]
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
     [
         ("category=blockbusters", "category"),
-        ("genre=drama", "genre"),
+        ("genre=horror", "genre"),
+        ("genre=", "genre"),
         ("genre=0", "genre"),
         ("limit=abc", "limit"),
         ("page=0", "page"),
