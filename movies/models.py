@@ -27,11 +27,12 @@ class Movie(models.Model):
     imdb_id = models.CharField(max_length=16, blank=True, db_index=True)
     title = models.CharField(max_length=255)
     original_title = models.CharField(max_length=255, blank=True)
-    # Both titles in movies.text.search_key form (case and accents folded), written with them: what search
-    # matches. On PostgreSQL each also has a trigram GIN index (migration 0003; not declared here because
-    # SQLite cannot build one).
+    # In movies.text.search_key form (case and accents folded), written with the titles through
+    # Movie.normalized_titles: the title (exact and prefix matches), and the title with, when it differs, the
+    # original title (word matches; a trigram GIN index on PostgreSQL, made in migration 0003 and not declared
+    # here because SQLite cannot build one).
     title_normalized = models.CharField(max_length=255, blank=True, editable=False)
-    original_title_normalized = models.CharField(max_length=255, blank=True, editable=False)
+    titles_normalized = models.TextField(blank=True, editable=False)
     overview = models.TextField(blank=True)
     release_date = models.DateField(null=True, blank=True)
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes.")
@@ -72,12 +73,11 @@ class Movie(models.Model):
         return f"{self.title}{year}"
 
     @staticmethod
-    def search_titles(*, title: str, original_title: str = "") -> dict[str, str]:
+    def normalized_titles(*, title: str, original_title: str = "") -> dict[str, str]:
         """The normalised title columns for these titles: every writer of a title stores them with it."""
-        return {
-            "title_normalized": search_key(title or "")[:255],
-            "original_title_normalized": search_key(original_title or "")[:255],
-        }
+        title_key, original_key = search_key(title or "")[:255], search_key(original_title or "")[:255]
+        both = f"{title_key} / {original_key}" if original_key and original_key != title_key else title_key
+        return {"title_normalized": title_key, "titles_normalized": both}
 
 
 class MovieListEntry(models.Model):

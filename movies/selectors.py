@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -98,9 +98,9 @@ def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie
     """Search the mirror by title, ignoring case and accents (both sides in movies.text.search_key form).
 
     Every word of `query` must appear in the title or the original title; a query made only of short words
-    ("up", "it") matches titles starting with it instead, so every search reads an index (trigram GIN on
-    PostgreSQL for substrings, the pattern btree for prefixes). Ranked: an exact title first, then titles
-    starting with the query, then the rest; most popular first within each.
+    ("up", "it") matches titles starting with it instead, so every search can read an index (trigram GIN on
+    PostgreSQL for words, the pattern btree for prefixes). Ranked: the exact title first, then titles starting
+    with the query, then the rest; most popular first within each.
     """
     key = search_key(query)
     queryset = movies_visible_to(user=user)
@@ -109,14 +109,14 @@ def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie
     words = key.split()
     if any(len(word) >= MIN_SUBSTRING_WORD for word in words):
         for word in words:
-            queryset = queryset.filter(Q(title_normalized__contains=word) | Q(original_title_normalized__contains=word))
+            queryset = queryset.filter(titles_normalized__contains=word)
     else:
-        queryset = queryset.filter(Q(title_normalized__startswith=key) | Q(original_title_normalized__startswith=key))
+        queryset = queryset.filter(title_normalized__startswith=key)
     if year is not None:
         queryset = queryset.filter(release_date__year=year)
     match = Case(
-        When(Q(title_normalized=key) | Q(original_title_normalized=key), then=Value(0)),
-        When(Q(title_normalized__startswith=key) | Q(original_title_normalized__startswith=key), then=Value(1)),
+        When(title_normalized=key, then=Value(0)),
+        When(title_normalized__startswith=key, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )

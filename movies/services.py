@@ -50,7 +50,7 @@ _LIST_FIELDS = [
     "title",
     "original_title",
     "title_normalized",
-    "original_title_normalized",
+    "titles_normalized",
     "overview",
     "release_date",
     "popularity",
@@ -79,7 +79,7 @@ def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
     return {
         "title": title,
         "original_title": original_title,
-        **Movie.search_titles(title=title, original_title=original_title),
+        **Movie.normalized_titles(title=title, original_title=original_title),
         "overview": data.get("overview") or "",
         "release_date": _date(data.get("release_date")),
         "popularity": float(data.get("popularity") or 0),

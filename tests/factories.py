@@ -29,10 +29,10 @@ class MovieFactory(factory.django.DjangoModelFactory):
 
     tmdb_id = factory.Sequence(lambda n: 100_000 + n)
     title = factory.Sequence(lambda n: f"Movie {n}")
-    # What every writer of a title stores with it (Movie.search_titles).
-    title_normalized = factory.LazyAttribute(lambda m: Movie.search_titles(title=m.title)["title_normalized"])
-    original_title_normalized = factory.LazyAttribute(
-        lambda m: Movie.search_titles(title="", original_title=m.original_title)["original_title_normalized"]
+    # What every writer of a title stores with it (Movie.normalized_titles).
+    title_normalized = factory.LazyAttribute(lambda m: Movie.normalized_titles(title=m.title)["title_normalized"])
+    titles_normalized = factory.LazyAttribute(
+        lambda m: Movie.normalized_titles(title=m.title, original_title=m.original_title)["titles_normalized"]
     )
     original_title = ""
     overview = "A film."

@@ -1,6 +1,6 @@
-# Search that ignores case and accents: both titles stored normalised (movies.text.search_key), an index for
-# exact and prefix matches on every database, and on PostgreSQL pg_trgm with a trigram GIN index per column,
-# so a substring match (LIKE '%word%') at 100k movies reads the index, not every title. The trigram indexes are
+# Search that ignores case and accents: the titles stored normalised (movies.text.search_key), an index for
+# exact and prefix matches on every database, and on PostgreSQL pg_trgm with a trigram GIN index over both
+# titles, so a word match (LIKE '%word%') at 100k movies reads the index, not every title. The trigram indexes are
 # made outside the migration state (SQLite cannot build them, and SQLite rebuilds tables from that state).
 
 from django.contrib.postgres.indexes import GinIndex
@@ -10,10 +10,7 @@ from django.db import migrations, models
 from movies.text import search_key
 
 BATCH = 2000
-TRIGRAM_INDEXES = (
-    ("title_normalized", "movie_title_norm_trgm"),
-    ("original_title_normalized", "movie_orig_title_norm_trgm"),
-)
+TRIGRAM_INDEXES = (("titles_normalized", "movie_titles_norm_trgm"),)
 
 
 def fill_normalized_titles(apps, schema_editor):
@@ -25,9 +22,11 @@ def fill_normalized_titles(apps, schema_editor):
         if not rows:
             return
         for movie in rows:
-            movie.title_normalized = search_key(movie.title)[:255]
-            movie.original_title_normalized = search_key(movie.original_title)[:255]
-        Movie.objects.bulk_update(rows, ["title_normalized", "original_title_normalized"])
+            # As Movie.normalized_titles does (a migration keeps its own copy of what it writes).
+            title, original = search_key(movie.title)[:255], search_key(movie.original_title)[:255]
+            movie.title_normalized = title
+            movie.titles_normalized = f"{title} / {original}" if original and original != title else title
+        Movie.objects.bulk_update(rows, ["title_normalized", "titles_normalized"])
         last_pk = rows[-1].pk
 
 
@@ -67,13 +66,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="movie",
-            name="original_title_normalized",
+            name="title_normalized",
             field=models.CharField(blank=True, editable=False, max_length=255),
         ),
         migrations.AddField(
             model_name="movie",
-            name="title_normalized",
-            field=models.CharField(blank=True, editable=False, max_length=255),
+            name="titles_normalized",
+            field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddIndex(
             model_name="movie",

@@ -114,7 +114,7 @@ def test_the_migration_fills_the_search_titles_of_existing_rows(transactional_db
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
-@pytest.mark.parametrize(("query", "index"), [("aliens", "movie_title_norm_trgm"), ("up", "movie_title_norm_idx")])
+@pytest.mark.parametrize(("query", "index"), [("aliens", "movie_titles_norm_trgm"), ("up", "movie_title_norm_idx")])
 def test_on_postgresql_a_search_reads_an_index_not_every_title(query, index):
     MovieFactory(title="Aliens")
     with connection.cursor() as cursor:
