@@ -115,19 +115,25 @@ class _MovieApi(PublicHttpCache, GenericAPIView):
     def _cached_mirror_page(self, family: str, parts: tuple, build, *, ttl: int) -> HttpResponse:
         """A page of a mirror list, cached as the bytes to send (keyed by catalog version and caller)."""
         paging = _plain_paging(self.request) or self.paginator.validated_params(self.request)
+        version, adult = movie_cache.catalog_version(), int(selectors.sees_adult(self.request.user))
         key = movie_cache.make_key(
             family,
-            movie_cache.catalog_version(),
+            version,
             *parts,
             paging["page"],
             paging["limit"],
-            int(selectors.sees_adult(self.request.user)),
+            adult,
             self.request.scheme,
             self.request.get_host(),
         )
-        result = movie_cache.read_through(
-            key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl, local=True
-        )
+        # Every page of a list shares one COUNT (at 100k movies about half of an uncached page's time).
+        count_key = movie_cache.make_key(f"{family}-count", version, *parts, adult)
+
+        def render() -> bytes:
+            items = movie_cache.CachedCount(build(), key=count_key, ttl=ttl)
+            return JSONRenderer().render(self._page_body(items))
+
+        result = movie_cache.read_through(key, render, family=family, ttl=ttl, local=True)
         return _json(result.value)
 
     def _tmdb_page(self, results: services.TmdbResults) -> HttpResponse:

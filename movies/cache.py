@@ -148,6 +148,31 @@ def store(key: str, value: Any, *, ttl: int) -> None:
         _local_put(key, entry)
 
 
+class CachedCount:
+    """A queryset to paginate whose `count()` is kept under `key` for `ttl` seconds (the key carries the
+    catalog version): every page of one list shares a single COUNT. Slices still come from the queryset."""
+
+    def __init__(self, queryset, *, key: str, ttl: int):
+        self.queryset, self.key, self.ttl = queryset, key, ttl
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        count = cache.get(self.key)
+        if count is None:
+            count = self.queryset.count()
+            cache.set(self.key, count, timeout=self.ttl)
+        return count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int, local: bool = False) -> CacheResult:
     """The cached value for `key`, produced by `producer()` on a miss by exactly one caller at a time.
 

@@ -317,3 +317,27 @@ def test_odd_numbers_are_a_400_or_an_answer_never_a_500(api_client, catalog, que
 
 def test_equivalent_parameters_share_the_answer(api_client, catalog):
     assert _ids(api_client.get("/api/movies/?limit=2&page=1")) == _ids(api_client.get("/api/movies/?limit=02"))
+
+
+def _counts(queries) -> int:
+    return sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_pages_of_a_list_share_one_count_until_the_catalog_changes(api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from movies import cache as movie_cache
+
+    for i in range(5):
+        MovieFactory(tmdb_id=100 + i, popularity=50 - i)
+    with CaptureQueriesContext(connection) as first:
+        assert api_client.get("/api/movies/?limit=2").json()["count"] == 5
+    with CaptureQueriesContext(connection) as second:
+        assert _ids(api_client.get("/api/movies/?limit=2&page=2")) == [102, 103]
+    MovieFactory(tmdb_id=200, popularity=1)
+    movie_cache.catalog_changed()  # what every write to the mirror calls
+    with CaptureQueriesContext(connection) as third:
+        assert api_client.get("/api/movies/?limit=2&page=3").json()["count"] == 6
+
+    assert (_counts(first), _counts(second), _counts(third)) == (1, 0, 1)
