@@ -16,6 +16,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,19 @@ def _incr(key: str, ttl: int) -> int:
 
 class FixedWindowThrottle(SimpleRateThrottle):
     wait_seconds = 0
+
+    def get_ident(self, request) -> str:
+        """DRF's identification (X-Forwarded-For with NUM_PROXIES, else the address), read from META: DRF's own
+        builds `request.headers` from every header of the request, a tenth of a warm page's time."""
+        xff = request.META.get("HTTP_X_FORWARDED_FOR")
+        remote_addr = request.META.get("REMOTE_ADDR")
+        num_proxies = api_settings.NUM_PROXIES
+        if num_proxies is not None:
+            if num_proxies == 0 or xff is None:
+                return remote_addr
+            addrs = xff.split(",")
+            return addrs[-min(num_proxies, len(addrs))].strip()
+        return "".join(xff.split()) if xff else remote_addr
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:

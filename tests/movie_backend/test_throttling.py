@@ -84,3 +84,25 @@ def test_the_counter_is_one_key_per_window_not_a_timestamp_list(rates):
     key = throttle.get_cache_key(request, view)
     now = int(throttle.timer())
     assert cache.get(f"{key}:{now - now % 60}") == 3
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "meta"),
+    [
+        (None, {"REMOTE_ADDR": "10.0.0.1"}),
+        (None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 5.6.7.8"}),
+        (0, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}),
+        (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 5.6.7.8"}),
+        (5, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 5.6.7.8"}),
+        (1, {"REMOTE_ADDR": "10.0.0.1"}),
+    ],
+)
+def test_callers_are_identified_exactly_as_drf_does(settings, num_proxies, meta):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import BaseThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    assert num_proxies == api_settings.NUM_PROXIES
+    request = APIView().initialize_request(APIRequestFactory().get("/", **meta))
+
+    assert throttling.AnonThrottle().get_ident(request) == BaseThrottle().get_ident(request)
