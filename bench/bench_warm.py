@@ -6,6 +6,9 @@ each target, wrk (16 connections, 2 threads) drives alternating rounds of BENCH_
 against the target and against `GET /api/bench/bare/<target>/`, a plain Django view on the same server
 sending the very bytes the target sends (routed only because this script sets BENCH_BARE_VIEW_BODY for its
 own server). The ratio is the median of the per-round ratios of req/s (the machine may be shared and noisy).
+Beside it, the CPU the gunicorn workers spent per request on each path (from /proc, so other load on a shared
+machine barely moves it) gives a second ratio, bare CPU / page CPU: what the throughput ratio would be on an
+idle machine where the workers are the bottleneck (Redis's own CPU for the throttle's INCR is not in it).
 
 Targets, all anonymous and warm (each answered once before measuring):
 - list:   GET /api/movies/?category=popular&limit=20
@@ -55,8 +58,24 @@ LIST_PATH = "/api/movies/?category=popular&limit=20"
 BARE_PATH = "/api/bench/bare/{name}/"
 
 
-def _wrk(url: str, *, headers: dict[str, str] | None = None, duration: int = DURATION) -> dict[str, float]:
+def _workers_cpu(master_pid: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # fields[1] is the parent pid; utime and stime are fields 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(
+    url: str, *, headers: dict[str, str] | None = None, duration: int = DURATION, master_pid: int = 0
+) -> dict[str, float]:
     header_args = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    cpu_before = _workers_cpu(master_pid) if master_pid else 0.0
     result = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "5s", *header_args, url],
         capture_output=True,
@@ -71,8 +90,11 @@ def _wrk(url: str, *, headers: dict[str, str] | None = None, duration: int = DUR
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu = (_workers_cpu(master_pid) - cpu_before) if master_pid else 0.0
     return {
         "rps": float(rps.group(1)),
+        "cpu_us_per_request": cpu / requests * 1e6 if requests else 0.0,
         "p99_ms": float(p99.group(1)) * scale,
         "non_2xx_3xx": int(errors.group(1)) if errors else 0,
         "socket_errors": sum(int(g) for g in socket_errors.groups()) if socket_errors else 0,
@@ -106,14 +128,19 @@ def _targets(base: str, detail_id: int) -> dict[str, dict]:
     return targets
 
 
-def _measure(base: str, targets: dict[str, dict]) -> dict:
+def _measure(base: str, targets: dict[str, dict], master_pid: int) -> dict:
     figures = {}
     for name, target in targets.items():
         url, bare = base + target["path"], base + BARE_PATH.format(name=name)
         _wrk(url, headers=target["headers"], duration=2)  # warm both workers on both paths
         _wrk(bare, duration=2)
-        rounds = [(_wrk(url, headers=target["headers"]), _wrk(bare)) for _ in range(ROUNDS)]
+        rounds = [
+            (_wrk(url, headers=target["headers"], master_pid=master_pid), _wrk(bare, master_pid=master_pid))
+            for _ in range(ROUNDS)
+        ]
         ratios = [page["rps"] / bare["rps"] for page, bare in rounds if page["rps"] and bare["rps"]]
+        page_cpu = statistics.median(page["cpu_us_per_request"] for page, _ in rounds)
+        bare_cpu = statistics.median(bare["cpu_us_per_request"] for _, bare in rounds)
         figures[name] = {
             "path": target["path"],
             "rps": round(statistics.median(page["rps"] for page, _ in rounds), 1),
@@ -123,13 +150,17 @@ def _measure(base: str, targets: dict[str, dict]) -> dict:
             "errors": sum(page["non_2xx_3xx"] for page, _ in rounds),
             "round_ratios": [round(r, 3) for r in ratios],
             "ratio": round(statistics.median(ratios), 3) if ratios else None,
+            "cpu_us_per_request": round(page_cpu, 1),
+            "bare_cpu_us_per_request": round(bare_cpu, 1),
+            "cpu_ratio": round(bare_cpu / page_cpu, 3) if page_cpu else None,
             "body_bytes": len(target["body"]),
         }
         f = figures[name]
         print(
             f"  {name:6} {f['rps']:7.0f} req/s vs bare {f['bare_rps']:7.0f} req/s: ratio {f['ratio']} "
             f"(rounds {', '.join(map(str, f['round_ratios']))}; p99 {f['p99_ms']} ms vs {f['bare_p99_ms']} ms; "
-            f"{f['body_bytes']} bytes; {f['errors']} errors)",
+            f"{f['body_bytes']} bytes; {f['errors']} errors); worker CPU {f['cpu_us_per_request']} us vs "
+            f"{f['bare_cpu_us_per_request']} us a request: ratio {f['cpu_ratio']}",
             flush=True,
         )
     return figures
@@ -193,7 +224,7 @@ def main() -> int:
                 Path(f"{body_file}.{name}").write_bytes(target["body"])
                 assert _fetch(base + BARE_PATH.format(name=name))[2] == target["body"]
             print(f"{kind} workers:", flush=True)
-            figures[kind] = _measure(base, targets)
+            figures[kind] = _measure(base, targets, server.pid)
             stop_server(server)
             server = None
     finally:

@@ -79,10 +79,11 @@ def cached_view(view, policy: HttpCachePolicy):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         anonymous = "HTTP_AUTHORIZATION" not in request.META
-        key = _entry_key(request, view_class, kwargs, allowed) if anonymous and policy.early else None
+        early = anonymous and policy.early and request.method == "GET"
+        key = _entry_key(request, view_class, kwargs, allowed) if early else None
         if key is not None:
             entry = movie_cache.lookup(key, family=FAMILY, ttl=policy.ttl)
             if entry is not None and _throttles_allow(request, view_class):

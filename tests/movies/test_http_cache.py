@@ -151,3 +151,12 @@ def test_errors_are_not_kept_and_carry_no_etag(api_client):
     for _ in range(2):
         response = api_client.get("/api/movies/424242/")
         assert response.status_code == 404 and "ETag" not in response
+
+
+def test_head_carries_the_same_validators_as_get(api_client):
+    get = api_client.get("/api/movies/603/")
+    head = api_client.head("/api/movies/603/")
+
+    assert head.status_code == 200
+    assert head["ETag"] == get["ETag"] and head["Cache-Control"] == get["Cache-Control"]
+    assert api_client.head("/api/movies/603/", HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
