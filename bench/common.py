@@ -127,21 +127,22 @@ def wait_for(url: str, deadline: float) -> None:
     raise RuntimeError(f"server did not come up: {url}")
 
 
-def start_gunicorn(env: dict[str, str], port: int, *, workers: int = 2, threads: int = 4) -> subprocess.Popen:
-    """gunicorn with gthread workers and keep-alive: sync workers close every connection, and at these rates
-    the churn of new loopback connections (SYN retries, TIME_WAIT) would be measured instead."""
+def start_gunicorn(
+    env: dict[str, str], port: int, *, workers: int = 2, threads: int = 4, worker_class: str = "gthread"
+) -> subprocess.Popen:
+    """gunicorn with gthread workers and keep-alive by default: sync workers close every connection, and at
+    these rates the churn of new loopback connections (SYN retries, TIME_WAIT) is measured along with the app.
+    `worker_class="sync"` serves one request at a time per worker, the way the default deployment does."""
+    worker_args = ["--worker-class", worker_class]
+    if worker_class == "gthread":
+        worker_args += ["--threads", str(threads), "--keep-alive", "10"]
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "movie_backend.wsgi",
             "--workers",
             str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "10",
+            *worker_args,
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

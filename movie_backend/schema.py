@@ -1,9 +1,11 @@
-"""OpenAPI plumbing: the ErrorEnvelope component and the error responses every operation can give."""
+"""OpenAPI plumbing: the ErrorEnvelope component, the error responses every operation can give, and the HTTP
+caching headers of views with an `http_cache` policy (movies.http_cache)."""
 
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from movie_backend.exceptions import ERROR_CODES
@@ -52,6 +54,8 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method == "POST":
             errors["409"] = _error("Conflicts with the current state.")
         errors["503"] = _error("An upstream or dependency is down and nothing cached can answer; see `Retry-After`.")
+        if self._http_cache() is not None:
+            errors["304"] = OpenApiResponse(description="Not modified: the `If-None-Match` ETag is current. No body.")
         for status_code, response in errors.items():
             if status_code not in responses:
                 responses[status_code] = self._get_response_for_code(response, status_code, direction=direction)
@@ -67,6 +71,54 @@ class AutoSchema(SpectacularAutoSchema):
             return super()._get_request_body(direction)
         finally:
             self.method = "DELETE"
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *self._http_cache_parameters()]
+
+    def _http_cache(self):
+        return getattr(self.view, "http_cache", None) if self.method == "GET" else None
+
+    def _http_cache_parameters(self) -> list[OpenApiParameter]:
+        policy = self._http_cache()
+        if policy is None:
+            return []
+        header, both = OpenApiParameter.HEADER, [200, 304]
+        return [
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                header,
+                description="The `ETag` of an earlier answer: while it is still current, a 304 with no body.",
+            ),
+            OpenApiParameter(
+                "ETag", OpenApiTypes.STR, header, response=both, description="Strong validator: a hash of the body."
+            ),
+            OpenApiParameter(
+                "Cache-Control",
+                OpenApiTypes.STR,
+                header,
+                response=both,
+                description=(
+                    f"`public, max-age=<{policy.ttl_setting}>` (the data's TTL, {policy.ttl} s as configured) for "
+                    "anonymous callers; `private, no-cache` when an Authorization header is sent; "
+                    "`public, no-cache` for a stale answer (`X-Cache-Stale: 1`)."
+                ),
+            ),
+            OpenApiParameter(
+                "Vary",
+                OpenApiTypes.STR,
+                header,
+                response=both,
+                description="Includes `Authorization`: a signed-in caller's answer may differ.",
+            ),
+            OpenApiParameter(
+                "Age",
+                OpenApiTypes.INT,
+                header,
+                response=both,
+                description="Seconds since the kept anonymous answer was made (only on answers served from it).",
+            ),
+        ]
 
     def _requires_auth(self) -> bool:
         return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())

@@ -15,7 +15,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from movie_backend.exceptions import ServiceUnavailable
 from movies import cache as movie_cache
 from movies import graph_selectors, selectors, services
+from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.regions import default_region, region_code
 from movies.schema_examples import MOVIE_DETAIL_EXAMPLE
 from movies.serializers import (
@@ -33,6 +34,7 @@ from movies.serializers import (
     MovieSummarySerializer,
     user_state_add,
 )
+from movies.text import search_key
 from movies.tmdb import TmdbError, TmdbNotFound, tmdb_configured
 from users.selectors import movie_states
 
@@ -51,9 +53,12 @@ _STALE_DOC = (
 )
 
 
+GENRE_MAX_CHARS = 64
+
+
 class MovieListParams(serializers.Serializer):
     category = serializers.ChoiceField(choices=selectors.CATEGORIES, default="popular", required=False)
-    genre = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    genre = serializers.CharField(max_length=GENRE_MAX_CHARS, required=False)
 
 
 class RegionParams(serializers.Serializer):
@@ -115,8 +120,9 @@ def _plain_list_params(request) -> dict | None:
         return None
     if "genre" not in params:
         return {"category": category}
-    genre = _plain_int(params["genre"], low=1, high=2**31 - 1)
-    return {"category": category, "genre": genre} if genre else None
+    genre = params["genre"]
+    plain = genre and len(genre) <= GENRE_MAX_CHARS and genre == genre.strip()
+    return {"category": category, "genre": genre} if plain else None
 
 
 def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> HttpResponse:
@@ -129,7 +135,7 @@ def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> H
 PAGE_PARAMS_DOC = "Paginated: `page` (from 1) and `limit` (1 to 100, default 20)."
 
 
-class _MovieApi(GenericAPIView):
+class _MovieApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = MovieSummarySerializer
 
@@ -149,19 +155,25 @@ class _MovieApi(GenericAPIView):
     def _cached_mirror_page(self, family: str, parts: tuple, build, *, ttl: int) -> HttpResponse:
         """A page of a mirror list, cached as the bytes to send (keyed by catalog version and caller)."""
         paging = _plain_paging(self.request) or self.paginator.validated_params(self.request)
+        version, adult = movie_cache.catalog_version(), int(selectors.sees_adult(self.request.user))
         key = movie_cache.make_key(
             family,
-            movie_cache.catalog_version(),
+            version,
             *parts,
             paging["page"],
             paging["limit"],
-            int(selectors.sees_adult(self.request.user)),
+            adult,
             self.request.scheme,
             self.request.get_host(),
         )
-        result = movie_cache.read_through(
-            key, lambda: JSONRenderer().render(self._page_body(build())), family=family, ttl=ttl, local=True
-        )
+        # Every page of a list shares one COUNT (at 100k movies about half of an uncached page's time).
+        count_key = movie_cache.make_key(f"{family}-count", version, *parts, adult)
+
+        def render() -> bytes:
+            items = movie_cache.CachedCount(build(), key=count_key, ttl=ttl)
+            return JSONRenderer().render(self._page_body(items))
+
+        result = movie_cache.read_through(key, render, family=family, ttl=ttl, local=True)
         return self._send(result.value)
 
     def _tmdb_page(self, results: services.TmdbResults) -> HttpResponse:
@@ -169,6 +181,8 @@ class _MovieApi(GenericAPIView):
 
 
 class MovieListApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=("category", "genre"))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_list",
@@ -185,8 +199,12 @@ class MovieListApi(_MovieApi):
             ),
             OpenApiParameter(
                 "genre",
-                {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                description="A TMDb genre id (see `/api/genres/`).",
+                {"type": "string", "minLength": 1, "maxLength": GENRE_MAX_CHARS},
+                description=(
+                    "A genre: its TMDb id (`878`) or its name, ignoring case and accents (`science fiction`), "
+                    "as in `/api/genres/`. An unknown genre is a 400 envelope naming `genre`."
+                ),
+                examples=[OpenApiExample("by id", value="878"), OpenApiExample("by name", value="science fiction")],
             ),
         ],
         responses=MovieSummarySerializer(many=True),
@@ -194,15 +212,27 @@ class MovieListApi(_MovieApi):
     def get(self, request):
         params = _plain_list_params(request) or _params(MovieListParams, request)
         category, genre = params.get("category") or "popular", params.get("genre")
+
+        def build():
+            return selectors.movie_list(user=request.user, category=category, genre=_genre_id(genre))
+
         return self._cached_mirror_page(
-            "lists",
-            (category, genre or ""),
-            lambda: selectors.movie_list(user=request.user, category=category, genre=genre),
-            ttl=settings.CACHE_TTL_LISTS,
+            "lists", (category, search_key(genre) if genre else ""), build, ttl=settings.CACHE_TTL_LISTS
         )
 
 
+def _genre_id(genre: str | None) -> int | None:
+    if genre is None:
+        return None
+    found = selectors.genre_resolve(genre)
+    if found is None:
+        raise serializers.ValidationError({"genre": [f"No genre with id or name {genre!r} (see /api/genres/)."]})
+    return found.tmdb_id
+
+
 class MovieTrendingApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=("window",))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_trending",
@@ -236,13 +266,17 @@ class MovieTrendingApi(_MovieApi):
 
 
 class MovieSearchApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_SEARCH", params=("q", "year"))
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_search",
         summary="Search movies by title",
         description=(
             "TMDb's search when a key is configured and TMDb answers (results are mirrored as they come); "
-            "otherwise the mirror: every word of `q` in the title, most popular first. The header "
+            "otherwise the mirror, ignoring case and accents (`amelie` finds Amélie): every word of `q` in the "
+            "title or original title (a query of only one- or two-letter words: titles starting with it); an "
+            "exact title first, then titles starting with `q`, then the rest, most popular first. The header "
             "`X-Search-Source` says which answered (`tmdb` or `mirror`). " + PAGE_PARAMS_DOC
         ),
         parameters=[
@@ -271,7 +305,7 @@ class MovieSearchApi(_MovieApi):
                 pass  # the mirror answers instead, and says so in X-Search-Source
         response = self._cached_mirror_page(
             "search",
-            (query.lower(), year or ""),
+            (search_key(query), year or ""),
             lambda: selectors.movie_search(user=request.user, query=query, year=year),
             ttl=settings.CACHE_TTL_SEARCH,
         )
@@ -282,6 +316,7 @@ class MovieSearchApi(_MovieApi):
 class MovieDetailApi(_MovieApi):
     serializer_class = MovieDetailSerializer
     pagination_class = None
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
 
     @extend_schema(
         tags=["movies"],
@@ -320,6 +355,8 @@ class MovieDetailApi(_MovieApi):
 
 
 class MovieRecommendationsApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_recommendations",
@@ -357,16 +394,17 @@ class MovieRecommendationsApi(_MovieApi):
             raise _unavailable(exc) from None
 
 
-class GenreListApi(GenericAPIView):
+class GenreListApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = GenreSerializer
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS")
 
     @extend_schema(
         tags=["genres"],
         operation_id="genres_list",
         summary="Genres",
-        description="TMDb's movie genres as mirrored, by name. Use an `id` as `genre=` on `/api/movies/`. "
-        + PAGE_PARAMS_DOC,
+        description="TMDb's movie genres as mirrored, by name. Use an `id` (or the name) as `genre=` on "
+        "`/api/movies/`. " + PAGE_PARAMS_DOC,
         responses=GenreSerializer(many=True),
     )
     def get(self, request):
@@ -383,14 +421,16 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
     )
 
 
-_bare_body: bytes | None = None
+_bare_bodies: dict[str, bytes] = {}
 
 
-def bench_bare_view(request):
-    """Only for bench/bench_movies.py, routed only when BENCH_BARE_VIEW_BODY names a file: a plain Django
-    view sending fixed bytes (those of a cached list page), the ceiling the cached endpoint is compared to."""
-    global _bare_body
-    if _bare_body is None:
-        with open(settings.BENCH_BARE_VIEW_BODY, "rb") as f:
-            _bare_body = f.read()
-    return HttpResponse(_bare_body, content_type="application/json")
+def bench_bare_view(request, name: str = ""):
+    """Only for the benchmarks (bench/bench_movies.py, bench/bench_warm.py), routed only when
+    BENCH_BARE_VIEW_BODY names a file: a plain Django view sending fixed bytes (those of a cached page), the
+    ceiling the cached endpoints are compared to. `bench/bare/<name>/` sends the sibling file `<file>.<name>`."""
+    body = _bare_bodies.get(name)
+    if body is None:
+        path = f"{settings.BENCH_BARE_VIEW_BODY}.{name}" if name else settings.BENCH_BARE_VIEW_BODY
+        with open(path, "rb") as f:
+            body = _bare_bodies[name] = f.read()
+    return HttpResponse(body, content_type="application/json")

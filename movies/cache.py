@@ -113,12 +113,64 @@ def _local_put(key: str, entry: dict) -> None:
 
 
 def local_clear() -> None:
+    """Forget what this process keeps: the local tier and the remembered catalog version."""
+    global _version_memo
     with _local_lock:
         _local.clear()
+    _version_memo = None
 
 
 def put(key: str, value: Any, *, ttl: int) -> None:
     cache.set(key, {"v": value, "at": time.time()}, timeout=ttl + settings.CACHE_STALE_MAX_AGE)
+
+
+def lookup(key: str, *, family: str, ttl: int) -> Any | None:
+    """The fresh value stored under `key` by `store`, or None: no producing, no lock (a miss is the caller's
+    to handle). Checks this process first, then the shared cache."""
+    local = settings.CACHE_LOCAL_SECONDS > 0
+    entry = _local_get(key) if local else None
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None and local:
+            _local_put(key, entry)
+    if entry is None or time.time() - entry["at"] >= ttl:
+        usage.count(f"cache.miss.{family}")
+        return None
+    usage.count(f"cache.hit.{family}")
+    return entry["v"]
+
+
+def store(key: str, value: Any, *, ttl: int) -> None:
+    """Keep `value` for `lookup` for `ttl` seconds (never served stale: no stale margin)."""
+    entry = {"v": value, "at": time.time()}
+    cache.set(key, entry, timeout=ttl)
+    if settings.CACHE_LOCAL_SECONDS > 0:
+        _local_put(key, entry)
+
+
+class CachedCount:
+    """A queryset to paginate whose `count()` is kept under `key` for `ttl` seconds (the key carries the
+    catalog version): every page of one list shares a single COUNT. Slices still come from the queryset."""
+
+    def __init__(self, queryset, *, key: str, ttl: int):
+        self.queryset, self.key, self.ttl = queryset, key, ttl
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        count = cache.get(self.key)
+        if count is None:
+            count = self.queryset.count()
+            cache.set(self.key, count, timeout=self.ttl)
+        return count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.queryset[index]
 
 
 def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int, local: bool = False) -> CacheResult:

@@ -46,6 +46,8 @@ DEMO_FIELDS = (
     "vote_average",
     "vote_count",
     "original_language",
+    "title_normalized",  # derived from the title (Movie.normalized_titles), compared and written with it
+    "titles_normalized",
 )
 # What a TMDb-synced row may take from the file, and only while the row's own value is empty. TMDb's own
 # text and figures (title, overview, popularity, votes) are never replaced by demo values.
@@ -121,6 +123,7 @@ def demo_catalog_load(*, if_empty: bool = False, path: Path | None = None) -> De
             values = {field: film.get(field) for field in DEMO_FIELDS}
             values["runtime"] = values["runtime"] or None
             named = named_credits(film)
+            values.update(Movie.normalized_titles(title=values["title"] or ""))
             row = existing.get(tmdb_id)
             if row is None:
                 to_create.append(Movie(tmdb_id=tmdb_id, source=Movie.Source.DEMO, **_text_defaults(values)))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from movies.text import search_key
+
 
 class Genre(models.Model):
     tmdb_id = models.PositiveIntegerField(unique=True)
@@ -83,6 +85,12 @@ class Movie(models.Model):
     imdb_id = models.CharField(max_length=16, blank=True, db_index=True)
     title = models.CharField(max_length=255)
     original_title = models.CharField(max_length=255, blank=True)
+    # In movies.text.search_key form (case and accents folded), written with the titles through
+    # Movie.normalized_titles: the title (exact and prefix matches), and the title with, when it differs, the
+    # original title (word matches; a trigram GIN index on PostgreSQL, made in migration 0003 and not declared
+    # here because SQLite cannot build one).
+    title_normalized = models.CharField(max_length=255, blank=True, editable=False)
+    titles_normalized = models.TextField(blank=True, editable=False)
     overview = models.TextField(blank=True)
     release_date = models.DateField(null=True, blank=True)
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes.")
@@ -120,12 +128,21 @@ class Movie(models.Model):
             models.Index(fields=["-vote_average", "-vote_count"], name="movie_rating_idx"),
             models.Index(fields=["-release_date"], name="movie_release_idx"),
             models.Index(fields=["title"], name="movie_title_idx"),
+            # Exact and prefix matches of search (pattern ops: LIKE 'x%' can use it on PostgreSQL).
+            models.Index(fields=["title_normalized"], name="movie_title_norm_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["details_synced_at"], name="movie_details_synced_idx"),
         ]
 
     def __str__(self) -> str:
         year = f" ({self.release_date.year})" if self.release_date else ""
         return f"{self.title}{year}"
+
+    @staticmethod
+    def normalized_titles(*, title: str, original_title: str = "") -> dict[str, str]:
+        """The normalised title columns for these titles: every writer of a title stores them with it."""
+        title_key, original_key = search_key(title or "")[:255], search_key(original_title or "")[:255]
+        both = f"{title_key} / {original_key}" if original_key and original_key != title_key else title_key
+        return {"title_normalized": title_key, "titles_normalized": both}
 
 
 class MovieListEntry(models.Model):

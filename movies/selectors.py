@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from movies.models import Genre, Movie, MovieListEntry
+from movies.text import search_key
 
 CATEGORIES = ("popular", "trending", "top_rated", "now_playing", "upcoming")
 # Synced lists that answer each category, in order of preference.
@@ -89,14 +90,37 @@ def movie_list_trending(*, user, window: str) -> QuerySet[Movie]:
     return queryset.filter(list_entries__category=name).order_by("list_entries__rank").prefetch_related("genres")
 
 
+# pg_trgm indexes three-character grams: a shorter word alone cannot narrow a substring match through the index.
+MIN_SUBSTRING_WORD = 3
+
+
 def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie]:
-    """Search the mirror: every word of `query` in the title or original title, most popular first."""
+    """Search the mirror by title, ignoring case and accents (both sides in movies.text.search_key form).
+
+    Every word of `query` must appear in the title or the original title; a query made only of short words
+    ("up", "it") matches titles starting with it instead, so every search can read an index (trigram GIN on
+    PostgreSQL for words, the pattern btree for prefixes). Ranked: the exact title first, then titles starting
+    with the query, then the rest; most popular first within each.
+    """
+    key = search_key(query)
     queryset = movies_visible_to(user=user)
-    for word in query.split():
-        queryset = queryset.filter(Q(title__icontains=word) | Q(original_title__icontains=word))
+    if not key:
+        return queryset.none()
+    words = key.split()
+    if any(len(word) >= MIN_SUBSTRING_WORD for word in words):
+        for word in words:
+            queryset = queryset.filter(titles_normalized__contains=word)
+    else:
+        queryset = queryset.filter(title_normalized__startswith=key)
     if year is not None:
         queryset = queryset.filter(release_date__year=year)
-    return queryset.order_by("-popularity", "tmdb_id").prefetch_related("genres")
+    match = Case(
+        When(title_normalized=key, then=Value(0)),
+        When(title_normalized__startswith=key, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return queryset.alias(match=match).order_by("match", "-popularity", "tmdb_id").prefetch_related("genres")
 
 
 def movie_recommendations_from_mirror(*, user, movie: Movie) -> QuerySet[Movie]:
@@ -116,6 +140,21 @@ def movie_recommendations_from_mirror(*, user, movie: Movie) -> QuerySet[Movie]:
 
 def movie_detail(*, user, tmdb_id: int) -> Movie | None:
     return movies_visible_to(user=user).filter(tmdb_id=tmdb_id).prefetch_related("genres").first()
+
+
+def genre_resolve(value: str) -> Genre | None:
+    """The genre a client named: by TMDb id ("878") or by name, ignoring case and accents ("science fiction").
+
+    The one resolver for every endpoint taking a genre (`/api/movies/?genre=`, genre picks); each says in its
+    own terms what an unknown genre is. One query over the small genre table.
+    """
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return Genre.objects.filter(tmdb_id=int(value)).first() if len(value) <= 10 else None
+    key = search_key(value)
+    if not key:
+        return None
+    return next((genre for genre in Genre.objects.order_by("tmdb_id") if search_key(genre.name) == key), None)
 
 
 def genre_list() -> QuerySet[Genre]:

@@ -46,6 +46,8 @@ class MovieNotFound(NotFound):
 _LIST_FIELDS = [
     "title",
     "original_title",
+    "title_normalized",
+    "titles_normalized",
     "overview",
     "release_date",
     "popularity",
@@ -63,9 +65,12 @@ _DETAIL_FIELDS = [*_LIST_FIELDS, "imdb_id", "runtime", "revenue", "collection", 
 
 
 def _movie_fields(data: dict, *, now: datetime.datetime) -> dict[str, Any]:
+    title = (data.get("title") or data.get("original_title") or "")[:255]
+    original_title = (data.get("original_title") or "")[:255]
     return {
-        "title": (data.get("title") or data.get("original_title") or "")[:255],
-        "original_title": (data.get("original_title") or "")[:255],
+        "title": title,
+        "original_title": original_title,
+        **Movie.normalized_titles(title=title, original_title=original_title),
         "overview": data.get("overview") or "",
         "release_date": graph_parse.parse_date(data.get("release_date")),
         "popularity": float(data.get("popularity") or 0),

@@ -8,21 +8,20 @@ Mrs. Smith"). A year matches within one (festival premiere versus release: Heath
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from movies.models import Movie
+from movies.text import normalize_text
 
 YEAR_TOLERANCE = 1
 
 
 def title_key(title: str) -> str:
     """The title lower-cased, accents folded, "&" as "and", everything but letters and digits dropped."""
-    text = unicodedata.normalize("NFKD", title.replace("&", " and "))
-    return "".join(ch for ch in text.casefold() if ch.isalnum() and not unicodedata.combining(ch))
+    return "".join(ch for ch in normalize_text(title.replace("&", " and ")) if ch.isalnum())
 
 
 @dataclass(frozen=True)

@@ -21,4 +21,7 @@ urlpatterns = [
 
 if settings.BENCH_BARE_VIEW_BODY:
     # Never set in normal serving: bench/bench_movies.py sets it for its own server only.
-    urlpatterns.append(path("bench/bare/", api.bench_bare_view, name="bench-bare"))
+    urlpatterns += [
+        path("bench/bare/", api.bench_bare_view, name="bench-bare"),
+        path("bench/bare/<slug:name>/", api.bench_bare_view, name="bench-bare-named"),
+    ]

@@ -134,19 +134,6 @@ def movies_in_order(*, user, tmdb_ids: Iterable[int]) -> list[Movie]:
     return [found[t] for t in tmdb_ids if t in found]
 
 
-def genre_resolve(*, genre: str) -> Genre:
-    """A genre by TMDb id ("878") or by name in any case ("science fiction")."""
-    value = genre.strip()
-    found = None
-    if value.isdigit():
-        found = Genre.objects.filter(tmdb_id=int(value)).first()
-    if found is None and value:
-        found = Genre.objects.filter(name__iexact=value).first()
-    if found is None:
-        raise GenreNotFound(f"No genre with id or name {value!r}.")
-    return found
-
-
 def genre_best_movies(
     *, genre: Genre, user, mean_vote: float, min_votes: float, max_popularity: float
 ) -> QuerySet[Movie]:

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from movie_backend.exceptions import ServiceUnavailable
 from movies.models import Genre, Movie
-from movies.selectors import movies_visible_to
+from movies.selectors import genre_resolve, movies_visible_to
 from movies.services import MovieNotFound
 from recommendations import selectors
 from recommendations.engine import collaborative, content, personalized, priors, taste
@@ -434,7 +434,9 @@ def _title_words(title: str) -> set[str]:
 
 def genre_best_movies(*, genre: str, user):
     """The best movies of a genre (by id or name), as an annotated queryset; GenreNotFound when unknown."""
-    found = selectors.genre_resolve(genre=genre)
+    found = genre_resolve(genre)
+    if found is None:
+        raise selectors.GenreNotFound(f"No genre with id or name {genre.strip()!r}.")
     stats = catalog_stats()
     return found, selectors.genre_best_movies(genre=found, user=user, **stats)
 

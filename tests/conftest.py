@@ -6,6 +6,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from movies import cache as movie_cache
+
 
 @pytest.fixture(autouse=True)
 def _offline_by_default(settings):
@@ -47,6 +49,7 @@ def _clear_cache() -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
+    movie_cache.local_clear()  # and the catalog version this process remembers, gone with the cache
 
 
 @pytest.fixture

@@ -34,6 +34,12 @@ class MovieFactory(factory.django.DjangoModelFactory):
 
     tmdb_id = factory.Sequence(lambda n: 100_000 + n)
     title = factory.Sequence(lambda n: f"Movie {n}")
+    # What every writer of a title stores with it (Movie.normalized_titles).
+    title_normalized = factory.LazyAttribute(lambda m: Movie.normalized_titles(title=m.title)["title_normalized"])
+    titles_normalized = factory.LazyAttribute(
+        lambda m: Movie.normalized_titles(title=m.title, original_title=m.original_title)["titles_normalized"]
+    )
+    original_title = ""
     overview = "A film."
     release_date = datetime.date(2001, 1, 1)
     popularity = factory.Sequence(lambda n: float(1000 - n % 1000))

@@ -4,18 +4,11 @@ split words and key a person's name, so "alfonso cuaron" and "Alfonso Cuarón" a
 from __future__ import annotations
 
 import re
-import unicodedata
+
+# The one folding of case and accents; the engine keys words and names on it (a pure function, no models).
+from movies.text import normalize_text
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
-
-def normalize_text(text: str) -> str:
-    """Lowercase, accents folded, typographic quotes plain, whitespace collapsed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.casefold().split())
 
 
 def tokens(text: str) -> list[str]:

@@ -22,3 +22,14 @@ def test_documentation_pages_render(path):
 
     assert response.status_code == 200
     assert b"/api/schema/" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/movies/", "/api/movies/{tmdb_id}/", "/api/movies/search/", "/api/genres/"])
+def test_public_gets_document_their_caching_headers_and_the_304(path):
+    operation = APIClient().get("/api/schema/?format=json").json()["paths"][path]["get"]
+
+    assert "If-None-Match" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    for status in ("200", "304"):
+        assert {"ETag", "Cache-Control", "Vary"} <= set(operation["responses"][status]["headers"]), status
+    assert "content" not in operation["responses"]["304"]

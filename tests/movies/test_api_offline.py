@@ -94,14 +94,27 @@ def test_trending_uses_the_synced_trending_list_or_popularity(api_client, catalo
 def test_genre_filter(api_client, catalog):
     assert _ids(api_client.get("/api/movies/?genre=878")) == [1, 3]
     assert _ids(api_client.get("/api/movies/?category=top_rated&genre=18"))[0] == 3
-    assert _ids(api_client.get("/api/movies/?genre=99999")) == []
+
+
+@pytest.mark.parametrize("genre", ["878", "Science Fiction", "science fiction", "SCIENCE FICTION", "Science Fíction"])
+def test_a_genre_is_named_by_id_or_by_name_ignoring_case_and_accents(api_client, catalog, genre):
+    assert _ids(api_client.get("/api/movies/", {"genre": genre})) == [1, 3]
+
+
+@pytest.mark.parametrize("genre", ["99999", "westerns", "0"])
+def test_an_unknown_genre_is_a_400_naming_genre(api_client, catalog, genre):
+    body = _envelope(api_client.get("/api/movies/", {"genre": genre}), 400, "invalid")
+
+    assert list(body["errors"]) == ["genre"]
+    assert genre in body["message"]
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
     [
         ("category=blockbusters", "category"),
-        ("genre=drama", "genre"),
+        ("genre=horror", "genre"),
+        ("genre=", "genre"),
         ("genre=0", "genre"),
         ("limit=abc", "limit"),
         ("page=0", "page"),
@@ -288,7 +301,7 @@ def test_a_hot_page_is_kept_in_process_until_the_catalog_changes(api_client, loc
 
     assert again.content == first.content
     assert shared_reads == []  # served from this process: no round trip to the shared cache
-    assert usage.counters_for().get("cache.hit.lists", 0) - before.get("cache.hit.lists", 0) == 1
+    assert usage.counters_for().get("cache.hit.http", 0) - before.get("cache.hit.http", 0) == 1
 
     local_tier.catalog_changed()  # what every sync calls
     assert _ids(api_client.get("/api/movies/")) == [2, 1]
@@ -305,3 +318,27 @@ def test_odd_numbers_are_a_400_or_an_answer_never_a_500(api_client, catalog, que
 
 def test_equivalent_parameters_share_the_answer(api_client, catalog):
     assert _ids(api_client.get("/api/movies/?limit=2&page=1")) == _ids(api_client.get("/api/movies/?limit=02"))
+
+
+def _counts(queries) -> int:
+    return sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_pages_of_a_list_share_one_count_until_the_catalog_changes(api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from movies import cache as movie_cache
+
+    for i in range(5):
+        MovieFactory(tmdb_id=100 + i, popularity=50 - i)
+    with CaptureQueriesContext(connection) as first:
+        assert api_client.get("/api/movies/?limit=2").json()["count"] == 5
+    with CaptureQueriesContext(connection) as second:
+        assert _ids(api_client.get("/api/movies/?limit=2&page=2")) == [102, 103]
+    MovieFactory(tmdb_id=200, popularity=1)
+    movie_cache.catalog_changed()  # what every write to the mirror calls
+    with CaptureQueriesContext(connection) as third:
+        assert api_client.get("/api/movies/?limit=2&page=3").json()["count"] == 6
+
+    assert (_counts(first), _counts(second), _counts(third)) == (1, 0, 1)

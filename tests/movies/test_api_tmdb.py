@@ -42,17 +42,19 @@ def test_trending_comes_from_tmdb_in_its_order_and_is_mirrored(api_client, tmdb)
     assert Movie.objects.filter(tmdb_id__in=[10, 20, 30]).count() == 3
 
 
-def test_a_cache_hit_makes_no_upstream_call_and_is_counted(api_client, tmdb):
+def test_a_cache_hit_makes_no_upstream_call_and_is_counted(api_client, auth_client, tmdb):
     tmdb.set_list("trending_day", [1, 2])
     before = usage.counters_for()
 
     first = api_client.get("/api/movies/trending/")
-    second = api_client.get("/api/movies/trending/")
+    second = api_client.get("/api/movies/trending/")  # the anonymous answer as sent, kept by the HTTP tier
+    signed_in = auth_client.get("/api/movies/trending/")  # past the HTTP tier: TMDb's page, cached
 
-    assert _ids(first) == _ids(second) == [1, 2]
+    assert _ids(first) == _ids(second) == _ids(signed_in) == [1, 2]
     assert len(tmdb.calls("/trending")) == 1
     assert _delta(before, "tmdb.request.trending_day.ok") == 1
     assert _delta(before, "cache.miss.trending") == 1
+    assert _delta(before, "cache.hit.http") == 1
     assert _delta(before, "cache.hit.trending") == 1
 
 

@@ -24,7 +24,7 @@ def parameter(schema, path, name) -> dict:
         ("/api/movies/", "page", {"minimum": 1}),
         ("/api/movies/", "limit", {"minimum": 1, "maximum": 100}),
         ("/api/users/me/favorites/", "limit", {"minimum": 1, "maximum": 100}),
-        ("/api/movies/", "genre", {"minimum": 1, "maximum": 2**31 - 1}),
+        ("/api/movies/", "genre", {"minLength": 1, "maxLength": 64}),
         ("/api/movies/search/", "year", {"minimum": 1870, "maximum": 2100}),
         ("/api/movies/search/", "q", {"minLength": 1, "maxLength": 200}),
         ("/api/admin/usage/", "days", {"minimum": 1, "maximum": 31}),
@@ -41,8 +41,7 @@ def test_the_schema_states_the_enforced_bounds(schema, path, name, bounds):
         ({"limit": 101}, 400),
         ({"limit": 0}, 400),
         ({"page": 0}, 400),
-        ({"genre": 2**31 - 1}, 200),
-        ({"genre": 2**31}, 400),
+        ({"genre": "x" * 65}, 400),  # inside the bounds, a genre that exists answers (tests/movies)
     ],
 )
 def test_inside_the_bounds_is_accepted_and_outside_is_a_400(params, status):
