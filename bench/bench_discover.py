@@ -1,6 +1,6 @@
 """Discover benchmark: `GET /api/movies/discover/` over 10k and then 100k synthetic movies on PostgreSQL.
 
-A throwaway database `<DATABASE_URL's name>_bench` (SQLite when DATABASE_URL is not PostgreSQL), filled by
+A throwaway database `<DATABASE_URL's name>_discover` (SQLite when DATABASE_URL is not PostgreSQL), filled by
 SQL: per movie 1-3 genres, 10 credits (7 cast, 3 crew) over a skewed population of people, 5 keywords and
 2 availability rows (4 regions, 30 providers). Each query is timed end to end through Django's test client
 (middleware, parsing, the queries, serialisation; server time without the network) on its first page of 20,
@@ -38,6 +38,9 @@ QUERIES = {
     "every_filter": "with_genres=1,2|3&without_genres=19&with_people=1|2|3&with_keywords=1|2|3&without_keywords=99"
     "&with_watch_providers=1|2|3&watch_region=US&with_original_language=en&primary_release_date.gte=1970-01-01"
     "&vote_average.gte=3&vote_count.gte=10&with_runtime.gte=80&with_runtime.lte=180&sort_by=revenue.desc",
+    "many_filters": "with_genres=1|2&without_genres=19&without_keywords=99&with_watch_providers=1|2|3"
+    "&watch_region=US&with_original_language=en&primary_release_date.gte=1970-01-01&vote_average.gte=3"
+    "&vote_count.gte=10&with_runtime.gte=80&with_runtime.lte=180&sort_by=revenue.desc",
     "unfiltered_page_50": "page=50",
 }
 
@@ -152,7 +155,7 @@ def measure(client, repeat: int) -> dict:
 
 def main() -> dict:
     quick = "--quick" in sys.argv
-    database = postgres_url("bench")
+    database = postgres_url("discover")
     os.environ.pop("REDIS_URL", None)
     os.environ.update(
         {
