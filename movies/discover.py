@@ -24,8 +24,8 @@ MovieGenre = Movie.genres.through
 
 def movie_discover(*, user, params: Mapping[str, Any]) -> QuerySet[Movie]:
     """The visible movies matching `params` (parsed by `filters.parse`), sorted by `sort_by`, genres prefetched."""
-    queryset = movies_visible_to(user=user)
-    if not (params.get("include_adult") and sees_adult(user)):
+    queryset = movies_visible_to(user=user)  # no adult titles unless the caller is an adult
+    if sees_adult(user) and not params.get("include_adult"):
         queryset = queryset.filter(adult=False)
     queryset = movies_filter(queryset, params)
     return queryset.order_by(*_ordering(params.get("sort_by", filters.DEFAULT_SORT))).prefetch_related("genres")
