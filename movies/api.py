@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from movie_backend.exceptions import ServiceUnavailable
 from movies import cache as movie_cache
-from movies import graph_selectors, selectors, services
+from movies import discover, filters, graph_selectors, selectors, services
 from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.regions import default_region, region_code
 from movies.schema_examples import MOVIE_DETAIL_EXAMPLE
@@ -311,6 +311,35 @@ class MovieSearchApi(_MovieApi):
         )
         response["X-Search-Source"] = "mirror"
         return response
+
+
+_DISCOVER_DOC = (
+    "The mirrored catalog filtered and sorted with TMDb's own `/discover/movie` parameters; answered from the "
+    "database only (TMDb is never called). In a list value a comma means AND and a pipe means OR, as on TMDb: "
+    "`with_genres=28,12` is Action and Adventure, `with_genres=28|12` Action or Adventure, `28,12|16` Action and "
+    "(Adventure or Animation); the `without_` lists leave out any of their values. Examples: "
+    "`?with_genres=878&primary_release_date.gte=1990-01-01&sort_by=vote_average.desc`, "
+    "`?with_crew=525&with_cast=6193` (Nolan directing DiCaprio), `?with_keywords=heist|9882`, "
+    "`?with_watch_providers=8|337&watch_region=GB`. A parameter not listed is ignored; a value a parameter "
+    "cannot take is a 400 envelope naming it. " + PAGE_PARAMS_DOC
+)
+
+
+class MovieDiscoverApi(_MovieApi):
+    @extend_schema(
+        tags=["movies"],
+        operation_id="movies_discover",
+        summary="Discover movies (filters and sorting over the mirror)",
+        description=_DISCOVER_DOC,
+        parameters=filters.schema_parameters(filters.DISCOVER_PARAMS),
+        responses={
+            200: MovieSummarySerializer(many=True),
+            400: OpenApiResponse(description="A parameter's value is invalid; `errors` names it."),
+        },
+    )
+    def get(self, request):
+        params = filters.parse(request.query_params, filters.DISCOVER_PARAMS)
+        return self._send(self._page_body(discover.movie_discover(user=request.user, params=params)))
 
 
 class MovieDetailApi(_MovieApi):

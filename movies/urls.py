@@ -6,6 +6,7 @@ from movies import api, graph_api
 urlpatterns = [
     path("movies/", api.MovieListApi.as_view(), name="movie-list"),
     path("movies/trending/", api.MovieTrendingApi.as_view(), name="movie-trending"),
+    path("movies/discover/", api.MovieDiscoverApi.as_view(), name="movie-discover"),
     path("movies/search/", api.MovieSearchApi.as_view(), name="movie-search"),
     path("movies/<int:tmdb_id>/", api.MovieDetailApi.as_view(), name="movie-detail"),
     path(

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
+from movies import filters
 from movies.models import Movie
 from movies.serializers import USER_STATE, MovieSummarySerializer
 from recommendations import experiments, selectors, services
@@ -146,11 +147,17 @@ class GenreRecommendationsApi(_RecommendationListApi):
         'strongest signal, e.g. "because you liked Heat", "people often watch this after Heat". '
         "Never a favorited, watched, rated, liked, disliked or `not_interested` movie; at most two per director. "
         "Cached per user until their taste changes (or for CACHE_TTL_RECOMMENDATIONS seconds). While an A/B "
-        "experiment runs (see the admin), the caller's variant may use other blend weights or the popularity prior "
-        "alone; the "
-        "`X-Experiment` and `X-Experiment-Variant` response headers then name the experiment and variant."
+        "experiment runs (see the admin), the caller's variant may use other blend weights or the popularity "
+        "prior alone; the `X-Experiment` and `X-Experiment-Variant` response headers then name the experiment "
+        "and variant. "
+        "Takes discover's filters (`with_genres`, `without_genres`, `primary_release_date.gte`/`.lte`, "
+        "`with_original_language`, `with_runtime.gte`/`.lte`, `with_watch_providers` + `watch_region`, same "
+        "meanings as on `/api/movies/discover/`) and `exclude_watchlist=true`; they narrow the candidates before "
+        "the list is ranked and cut, so a filtered page is full when enough movies match. A bad value is a 400 "
+        "envelope naming the parameter."
     ),
     parameters=[
+        *filters.schema_parameters(filters.RECOMMENDATION_PARAMS),
         _REQUEST_ID,
         OpenApiParameter(
             experiments.EXPERIMENT_HEADER,
@@ -172,11 +179,12 @@ class UserRecommendationsApi(_RecommendationListApi):
     permission_classes = [permissions.IsAuthenticated]
 
     def list(self, request, *args, **kwargs):
+        params = filters.parse(request.query_params, filters.RECOMMENDATION_PARAMS)
         request_id = experiments.request_id(request)
         assignment = experiments.resolve(kind=RecommendationLog.Kind.PERSONALIZED, user=request.user)
         blend = experiments.blend_for(assignment.variant) if assignment else None
         items = services.personalized_recommendations(
-            user=request.user, blend=blend, variant_key=assignment.algorithm_label if blend else ""
+            user=request.user, blend=blend, variant_key=assignment.algorithm_label if blend else "", params=params
         )
         movies = self._page(items)
         return self._serve(

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Ln
 
 from movie_backend.exceptions import NotFound
+from movies.discover import movies_filter
 from movies.models import Credit, Genre, Movie, MovieKeyword
 from movies.selectors import movies_visible_to
 from recommendations.engine import content, taste
@@ -123,6 +124,16 @@ def user_taste_signals(*, user) -> TasteSignals:
         people=[str(p) for p in preference.get("people") or [] if str(p).strip()],
         movies=[int(m) for m in preference.get("movies") or [] if str(m).lstrip("-").isdigit()],
     )
+
+
+def tmdb_ids_matching(*, user, params: dict) -> list[int]:
+    """TMDb ids of the movies matching discover filters (movies.filters; adult titles are the caller's), and
+    with `exclude_watchlist`, not on the user's watchlist: one query."""
+    queryset = movies_filter(Movie.objects.all(), {k: v for k, v in params.items() if k != "exclude_watchlist"})
+    if params.get("exclude_watchlist"):
+        on_watchlist = Interaction.objects.filter(user=user, type=Interaction.Type.WATCHLIST, movie=OuterRef("pk"))
+        queryset = queryset.exclude(Exists(on_watchlist))
+    return list(queryset.values_list("tmdb_id", flat=True))
 
 
 def movies_in_order(*, user, tmdb_ids: Iterable[int]) -> list[Movie]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import logging
 import threading
 import time
@@ -31,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from movie_backend.exceptions import ServiceUnavailable
+from movies import filters
 from movies.models import Genre, Movie
 from movies.selectors import genre_resolve, movies_visible_to
 from movies.services import MovieNotFound
@@ -363,6 +365,17 @@ def _allowed(index: EngineIndex, user) -> np.ndarray | None:
     return ~index.adult
 
 
+def _allowed_by(index: EngineIndex, user, params: dict | None) -> np.ndarray | None:
+    """`_allowed`, narrowed to the movies matching discover filters when there are any."""
+    allowed = _allowed(index, user)
+    if not params:
+        return allowed
+    matching = np.isin(
+        index.tmdb_ids, np.asarray(selectors.tmdb_ids_matching(user=user, params=params), dtype=np.int64)
+    )
+    return matching if allowed is None else allowed & matching
+
+
 # --- similar movies -------------------------------------------------------------------------------
 
 
@@ -469,23 +482,31 @@ def genre_reason(movie: Movie) -> str:
 
 
 def personalized_recommendations(
-    *, user, blend: personalized.Blend | None = None, variant_key: str = ""
+    *, user, blend: personalized.Blend | None = None, variant_key: str = "", params: dict | None = None
 ) -> list[Recommendation]:
     """The user's hybrid list (up to RECOMMENDATIONS_LIST_SIZE), cached per user and taste_version.
 
     An experiment variant passes its own `blend` and a `variant_key` naming it (part of the cache key).
+    `params` are discover filters (movies.filters.RECOMMENDATION_PARAMS, parsed): the movies they leave out
+    are masked before ranking, so a filtered list is as long as an unfiltered one when enough movies match.
     """
     index = current_index()
     key = USER_KEY.format(user=user.pk, taste=user.taste_version, index=index.version)
     if variant_key:
         key = f"{key}:{variant_key}"
+    if params:
+        key = f"{key}:{hashlib.sha256(filters.cache_part(params).encode()).hexdigest()[:32]}"
     cached = cache.get(key)
     if cached is not None:
         return [Recommendation(*item) for item in cached]
     signals = selectors.user_taste_signals(user=user)
     profile, labels = _taste(index, signals)
     ranked = personalized.rank(
-        index, profile, limit=settings.RECOMMENDATIONS_LIST_SIZE, blend=blend or BLEND, allowed=_allowed(index, user)
+        index,
+        profile,
+        limit=settings.RECOMMENDATIONS_LIST_SIZE,
+        blend=blend or BLEND,
+        allowed=_allowed_by(index, user, params),
     )
     genre_names = _genre_names(index, ranked.reasons)
     items = [
