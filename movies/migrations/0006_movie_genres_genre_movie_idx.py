@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("movies", "0005_merge_0003_search_titles_0004_movie_graph_from_names")]
+    dependencies = [("movies", "0005_search_titles")]
 
     operations = [
         migrations.RunSQL(

@@ -60,7 +60,7 @@ def remove_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("movies", "0002_tmdb_state"),
+        ("movies", "0004_movie_graph_from_names"),
     ]
 
     operations = [
