@@ -14,7 +14,7 @@ help:
 	@echo "make test    ruff, migrations check, schema validation and pytest"
 	@echo "make lint    ruff check and format check"
 	@echo "make worker  Celery worker (needs REDIS_URL); make beat: the scheduler"
-	@echo "make bench   benchmarks (bench/); make eval: offline recommendation quality"
+	@echo "make bench   benchmarks (bench/; BENCH=warm or BENCH=search for one); make eval: offline recommendation quality"
 	@echo "make fuzz    schemathesis against a throwaway server (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME bound it)"
 
 # The venv is rebuilt only when a requirements file changes; a second run starts fast.
