@@ -380,6 +380,8 @@ CORS_EXPOSE_HEADERS = ["X-Request-Id", "X-Experiment", "X-Experiment-Variant"]
 
 TMDB_API_BASE_URL = config("TMDB_API_BASE_URL", default="https://api.themoviedb.org/3")
 TMDB_API_KEY = config("TMDB_API_KEY", default="")
+# Where TMDb publishes its daily id exports (movie_ids_MM_DD_YYYY.json.gz), read by `sync_tmdb --all`.
+TMDB_EXPORTS_BASE_URL = config("TMDB_EXPORTS_BASE_URL", default="http://files.tmdb.org/p/exports")
 TMDB_READ_ACCESS_TOKEN = config("TMDB_READ_ACCESS_TOKEN", default="")
 # TMDb's published ceiling is about 40-50 requests/s; stay well below it across all processes.
 TMDB_RATE_LIMIT = config("TMDB_RATE_LIMIT", default=20, cast=float)

@@ -11,13 +11,14 @@ background jobs (`TmdbClient.for_background()`) retry with exponential backoff a
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import requests
 from django.conf import settings
@@ -372,6 +373,24 @@ class TmdbClient:
         if end_date:
             params["end_date"] = end_date
         return self._get("/movie/changes", params, endpoint="movie_changes")
+
+    # GET {TMDB_EXPORTS_BASE_URL}/movie_ids_MM_DD_YYYY.json.gz (no key, no rate limit: a static file)
+    def movie_ids_export(self, *, day: datetime.date, into: IO[bytes]) -> None:
+        """Stream TMDb's daily id export for `day` into a binary file (gzipped JSON lines, never all in memory).
+
+        Raises TmdbNotFound when that day's file is not published (yet), TmdbUnavailable when the host fails.
+        """
+        url = f"{settings.TMDB_EXPORTS_BASE_URL.rstrip('/')}/movie_ids_{day:%m_%d_%Y}.json.gz"
+        try:
+            with self.session.get(url, stream=True, timeout=self.timeout) as response:
+                if response.status_code in (403, 404):  # the files host answers 403 for a missing object
+                    raise TmdbNotFound(f"TMDb has no id export for {day.isoformat()}.")
+                if response.status_code >= 400:
+                    raise TmdbUnavailable(f"TMDb id export answered HTTP {response.status_code}.")
+                for chunk in response.iter_content(chunk_size=1 << 16, decode_unicode=False):
+                    into.write(chunk)
+        except requests.RequestException as exc:
+            raise TmdbUnavailable(f"TMDb id export unreachable ({type(exc).__name__}).") from None
 
     # -- plumbing --
 

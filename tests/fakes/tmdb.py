@@ -11,6 +11,7 @@ serves a recorded TMDb answer from ../shared/data/realtmdb/.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -80,6 +81,7 @@ class FakeTmdb:
         self.lists: dict[str, list[int]] = {}
         self.recommendations: dict[int, list[int]] = {}
         self.changes: list[int] = []
+        self.exports: dict[str, bytes] = {}  # file name -> gzipped bytes
         self.details_extra: dict[int, dict] = {}  # details-only fields: a recorded answer, belongs_to_collection
         self.appended: dict[int, dict] = {}  # per movie: "credits", "keywords", "videos", "watch/providers"
         self.people: dict[int, dict] = {}  # person fields beyond what their credits say
@@ -117,6 +119,15 @@ class FakeTmdb:
         for tmdb_id in ids:
             self.movies.setdefault(tmdb_id, movie(tmdb_id))
             self.details_extra.setdefault(tmdb_id, {})["belongs_to_collection"] = short
+
+    def set_export(self, day, entries: list[dict]) -> None:
+        """Publish a daily id export (gzipped JSON lines) at /p/exports/movie_ids_MM_DD_YYYY.json.gz."""
+        lines = "".join(json.dumps(entry) + "\n" for entry in entries).encode()
+        self.exports[f"movie_ids_{day:%m_%d_%Y}.json.gz"] = gzip.compress(lines, mtime=0)
+
+    @property
+    def exports_url(self) -> str:
+        return self.base_url.removesuffix("/3") + "/p/exports"
 
     def set_list(self, name: str, ids: list[int]) -> None:
         for tmdb_id in ids:
@@ -205,6 +216,9 @@ class FakeTmdb:
                             self.failures.pop(prefix, None)
                 body = failure.body if failure.body is not None else {"status_code": 11, "status_message": "down"}
                 return failure.status, body, failure.headers
+        if path.startswith("/p/exports/"):  # the files host: no key
+            name = path.removeprefix("/p/exports/")
+            return (200, self.exports[name], {}) if name in self.exports else (404, b"Not Found", {})
         if authorization != f"Bearer {self.token}" and query.get("api_key") != self.api_key:
             return 401, {"status_code": 7, "status_message": "Invalid API key.", "success": False}, {}
         page = int(query.get("page") or 1)

@@ -1,4 +1,8 @@
-"""`manage.py sync_tmdb [--lists a,b] [--pages N] [--details]`: mirror genres, lists and details from TMDb."""
+"""`manage.py sync_tmdb [--lists a,b] [--pages N] [--details]`: mirror genres, lists and details from TMDb.
+
+`manage.py sync_tmdb --all [--min-popularity X] [--limit N] [--batch-size N]`: mirror every movie of TMDb's
+daily id export (movies/mirror.py), resumable.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from movies.mirror import mirror_all
 from movies.services import SYNC_LISTS, tmdb_sync
-from movies.tmdb import TmdbError, TmdbNotConfigured
+from movies.tmdb import TmdbClient, TmdbError, TmdbNotConfigured
 
 
 class Command(BaseCommand):
@@ -21,8 +26,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--pages", type=int, default=1, help="TMDb pages (20 movies each) per list; default 1.")
         parser.add_argument("--details", action="store_true", help="Also fetch credits and keywords of listed movies.")
+        parser.add_argument("--all", action="store_true", help="Mirror every movie of TMDb's daily id export.")
+        parser.add_argument("--min-popularity", type=float, default=0.0, help="With --all: skip less popular movies.")
+        parser.add_argument("--limit", type=int, default=None, help="With --all: fetch at most N movies this run.")
+        parser.add_argument("--batch-size", type=int, default=100, help="With --all: movies per committed batch.")
 
     def handle(self, *args, lists: str, pages: int, details: bool, **options):
+        if options["all"]:
+            return self._mirror_all(options)
         names = [n.strip() for n in lists.split(",") if n.strip()]
         unknown = [n for n in names if n not in SYNC_LISTS]
         if unknown or not names:
@@ -61,3 +72,36 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"  {what}: {error}"))
         if summary.errors:
             raise CommandError(f"{len(summary.errors)} step(s) failed; re-run to retry them.")
+
+    def _mirror_all(self, options) -> None:
+        client = TmdbClient.for_background()
+        if not client.configured:
+            raise CommandError("TMDb is not configured (set TMDB_READ_ACCESS_TOKEN or TMDB_API_KEY).")
+
+        def progress(line: str) -> None:
+            self.stdout.write(f"  {line}")
+            self.stdout.flush()
+
+        try:
+            summary = mirror_all(
+                client=client,
+                min_popularity=options["min_popularity"],
+                limit=options["limit"],
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
+        except TmdbError as exc:
+            raise CommandError(f"TMDb failed: {exc}") from None
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted; committed batches are kept, a re-run continues after them.") from None
+        for notice in summary.notices:
+            self.stdout.write(self.style.WARNING(f"  {notice}"))
+        if summary.stopped:
+            raise CommandError(f"TMDb failed, stopped at {summary.done} movies (re-run to continue): {summary.stopped}")
+        state = "complete" if summary.finished else "paused (re-run to continue)"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Mirror of export {summary.export} {state}: {summary.done}/{summary.total} movies, "
+                f"{summary.fetched_now} fetched this run, {summary.failed} not found upstream."
+            )
+        )
