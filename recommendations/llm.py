@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +50,36 @@ RESPONSE_FORMAT = {
     "type": "json_schema",
     "json_schema": {"name": "movie_recommendations", "strict": True, "schema": RECOMMENDATIONS_SCHEMA},
 }
+
+# nl-v2 also lets the model name films from its own knowledge; each is resolved against the catalog later.
+SUGGESTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "recommendations": RECOMMENDATIONS_SCHEMA["properties"]["recommendations"],
+        "suggestions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string"},
+                    "year": {"type": ["integer", "null"]},
+                    "imdb_id": {"type": ["string", "null"]},
+                    "reason": {"type": "string"},
+                },
+                "required": ["title", "year", "imdb_id", "reason"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["recommendations", "suggestions"],
+    "additionalProperties": False,
+}
+SUGGESTIONS_RESPONSE_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "movie_recommendations_v2", "strict": True, "schema": SUGGESTIONS_SCHEMA},
+}
+# Named films read from one answer: the resolution cost stays bounded whatever the model writes.
+MAX_SUGGESTIONS_READ = 20
 
 # Room for a reasoning model's hidden tokens plus up to 50 short items; bounds the cost of one answer.
 MAX_COMPLETION_TOKENS = 6000
@@ -97,11 +127,22 @@ class LlmRecommendation:
 
 
 @dataclass(frozen=True)
+class LlmSuggestion:
+    """A film the model named from its own knowledge: a title and a year, or an IMDb id."""
+
+    title: str
+    year: int | None
+    imdb_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class LlmAnswer:
     recommendations: list[LlmRecommendation]
     model: str
     prompt_tokens: int
     completion_tokens: int
+    suggestions: list[LlmSuggestion] = field(default_factory=list)
 
 
 def llm_is_configured() -> bool:
@@ -115,24 +156,32 @@ def _client(api_key: str, base_url: str) -> openai.OpenAI:
     return openai.OpenAI(api_key=api_key, base_url=base_url or None, max_retries=0, timeout=settings.OPENAI_TIMEOUT)
 
 
-def llm_recommend(*, messages: list[dict[str, str]]) -> LlmAnswer:
+def llm_recommend(
+    *, messages: list[dict[str, str]], response_format: dict[str, Any] | None = None, deadline: float | None = None
+) -> LlmAnswer:
     """POST {base}/chat/completions with a strict JSON-schema response format; the parsed, shape-checked answer.
 
     Raises LlmNotConfigured (no key: nothing is sent), LlmUnavailable (timeout, connection, 429, 5xx, after at
     most one retry within OPENAI_TIMEOUT) or LlmBadResponse (anything but the schema's shape).
+    `deadline` (a time.monotonic() value) lets a caller share one OPENAI_TIMEOUT across several steps.
     """
     if not llm_is_configured():
         raise LlmNotConfigured("OPENAI_API_KEY is not set.")
     model = settings.OPENAI_MODEL
-    deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT)
+    if deadline is None:
+        deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT)
+    response_format = response_format or RESPONSE_FORMAT
     attempts = 0
     while True:
         attempts += 1
         remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            usage.count("llm.call.timeout")
+            raise LlmUnavailable("No time was left for the LLM.", reason="timeout")
         # The first attempt may use half the budget when a retry could still fit, else all of it.
         budget = remaining / 2 if attempts == 1 and remaining >= 2 * MIN_ATTEMPT_SECONDS else remaining
         try:
-            answer = _call_once(model=model, messages=messages, timeout=budget)
+            answer = _call_once(model=model, messages=messages, timeout=budget, response_format=response_format)
         except LlmError as exc:
             usage.count(f"llm.call.{exc.reason}")
             left = deadline - time.monotonic()
@@ -146,13 +195,15 @@ def llm_recommend(*, messages: list[dict[str, str]]) -> LlmAnswer:
         return answer
 
 
-def _call_once(*, model: str, messages: list[dict[str, str]], timeout: float) -> LlmAnswer:
+def _call_once(
+    *, model: str, messages: list[dict[str, str]], timeout: float, response_format: dict[str, Any]
+) -> LlmAnswer:
     client = _client(settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL)
     try:
         response = client.chat.completions.create(
             model=model,
             messages=messages,
-            response_format=RESPONSE_FORMAT,
+            response_format=response_format,
             max_completion_tokens=MAX_COMPLETION_TOKENS,
             timeout=timeout,
         )
@@ -181,12 +232,54 @@ def _call_once(*, model: str, messages: list[dict[str, str]], timeout: float) ->
         raise LlmBadResponse("The LLM refused to answer.")
     if choice.finish_reason == "length":
         raise LlmBadResponse("The LLM answer was cut off at the token limit.")
+    content = message.content or ""
     return LlmAnswer(
-        recommendations=parse_recommendations(message.content or ""),
+        recommendations=parse_recommendations(content),
+        suggestions=parse_suggestions(content) if response_format is SUGGESTIONS_RESPONSE_FORMAT else [],
         model=str(getattr(response, "model", None) or model),
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
     )
+
+
+def _load_object(content: str) -> Any:
+    text = content.strip()
+    fenced = _FENCE_RE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise LlmBadResponse("The LLM answer is not JSON.") from exc
+
+
+def parse_suggestions(content: str) -> list[LlmSuggestion]:
+    """The well-formed items of `suggestions` in `content` (at most MAX_SUGGESTIONS_READ); none when absent."""
+    try:
+        data = _load_object(content)
+    except LlmBadResponse:
+        return []
+    raw = data.get("suggestions") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        return []
+    items: list[LlmSuggestion] = []
+    for item in raw[:MAX_SUGGESTIONS_READ]:
+        if not isinstance(item, dict):
+            continue
+        title = item.get("title") if isinstance(item.get("title"), str) else ""
+        imdb_id = item.get("imdb_id") if isinstance(item.get("imdb_id"), str) else ""
+        if not title.strip() and not imdb_id.strip():
+            continue
+        reason = item.get("reason")
+        items.append(
+            LlmSuggestion(
+                title=title.strip()[:200],
+                year=_as_int(item.get("year")),
+                imdb_id=imdb_id.strip()[:16],
+                reason=" ".join(reason.split())[:REASON_MAX_CHARS] if isinstance(reason, str) else "",
+            )
+        )
+    return items
 
 
 def parse_recommendations(content: str) -> list[LlmRecommendation]:
@@ -195,14 +288,7 @@ def parse_recommendations(content: str) -> list[LlmRecommendation]:
     Raises LlmBadResponse when `content` is not JSON or not an object with a `recommendations` list.
     Some local servers wrap JSON in a Markdown fence despite the schema; that fence is tolerated.
     """
-    text = content.strip()
-    fenced = _FENCE_RE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise LlmBadResponse("The LLM answer is not JSON.") from exc
+    data = _load_object(content)
     if not isinstance(data, dict) or not isinstance(data.get("recommendations"), list):
         raise LlmBadResponse("The LLM answer has no `recommendations` list.")
     items: list[LlmRecommendation] = []

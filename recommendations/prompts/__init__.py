@@ -10,10 +10,24 @@ import re
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from recommendations.prompts import nl_v1
+from recommendations.prompts import nl_v1, nl_v2
 
-TEMPLATES: dict[str, ModuleType] = {nl_v1.VERSION: nl_v1}
+TEMPLATES: dict[str, ModuleType] = {nl_v1.VERSION: nl_v1, nl_v2.VERSION: nl_v2}
 CURRENT_NL_VERSION = nl_v1.VERSION
+
+
+def nl_prompt_version() -> str:
+    """The prompt in use: settings.NL_PROMPT_VERSION when it names a template (e.g. `nl-v1`), else the current."""
+    from django.conf import settings
+
+    chosen = getattr(settings, "NL_PROMPT_VERSION", "") or CURRENT_NL_VERSION
+    return chosen if chosen in TEMPLATES else CURRENT_NL_VERSION
+
+
+def suggests(version: str) -> bool:
+    """Whether the prompt asks the model to name films from its own knowledge."""
+    return hasattr(TEMPLATES[version], "SUGGEST")
+
 
 DESCRIPTION_MAX_CHARS = 120
 TITLE_MAX_CHARS = 80
@@ -84,12 +98,14 @@ def build_nl_messages(
 ) -> list[dict[str, str]]:
     """Chat Completions messages: rules in the system message; the delimited request and candidates in the user's."""
     template = TEMPLATES[version]
+    suggest = getattr(template, "SUGGEST", 0)
     return [
-        {"role": "system", "content": template.SYSTEM.format(limit=limit)},
+        {"role": "system", "content": template.SYSTEM.format(limit=limit, suggest=suggest)},
         {
             "role": "user",
             "content": template.USER.format(
                 limit=limit,
+                suggest=suggest,
                 query=sanitize_user_text(query),
                 extensions=render_extensions(extensions or PromptExtensions(), template),
                 count=len(candidates),
