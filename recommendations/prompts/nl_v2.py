@@ -6,6 +6,8 @@ it to rerank the candidates as before and, separately, to name up to {suggest} o
 the answer never contains a film we do not mirror. nl-v1 stays selectable (NL_PROMPT_VERSION) for comparison.
 """
 
+from recommendations.prompts import nl_v1
+
 VERSION = "nl-v2"
 
 # How many named films the prompt asks for; the parser reads at most llm.MAX_SUGGESTIONS_READ.
@@ -46,13 +48,5 @@ Based on the user's preferences, recommend up to {limit} movies from the followi
 Candidates ({count}):
 {candidates}"""
 
-CANDIDATE = "{tmdb_id} | {title} | {year} | {genres} | {description}"
-
-SLOTS = {
-    "mood": "Mood the viewer asked for: {value}.",
-    "actors": "People the viewer mentioned: {value}.",
-    "eras": "Release years the viewer asked for: {value}.",
-    "ratings": "The viewer rated highly: {value}.",
-    "liked_genres": "The viewer usually likes: {value}.",
-    "exclusions": "Avoid: {value}.",
-}
+# Candidate lines and extension slots are nl-v1's: only the instructions differ.
+CANDIDATE, SLOTS = nl_v1.CANDIDATE, nl_v1.SLOTS
