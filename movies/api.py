@@ -82,8 +82,19 @@ class TrendingParams(serializers.Serializer):
     window = serializers.ChoiceField(choices=["day", "week"], default="day", required=False)
 
 
-class SearchParams(serializers.Serializer):
+class QueryParams(serializers.Serializer):
     q = serializers.CharField(max_length=200, trim_whitespace=True)
+
+
+QUERY_PARAMETER = OpenApiParameter(
+    "q",
+    {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+    required=True,
+    description="Words to search for (1-200 chars, not only spaces), ignoring case and accents.",
+)
+
+
+class SearchParams(QueryParams):
     year = serializers.IntegerField(min_value=1870, max_value=2100, required=False)
 
 
@@ -141,14 +152,25 @@ class _MovieApi(PublicHttpCache, GenericAPIView):
 
     def _page_body(self, items) -> dict:
         page = self.paginate_queryset(items)
-        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data).data
+        return self.get_paginated_response(self.page_results(page)).data
+
+    def page_results(self, page) -> list[dict]:
+        """A page of items as the results list (movie summaries here; other lists override it)."""
+        return MovieSummarySerializer(page, many=True).data
+
+    @staticmethod
+    def page_movies(results: list[dict]) -> list[dict]:
+        """The movies among a page's results: each gets a signed-in caller's `user_state`."""
+        return results
 
     def _send(self, body: bytes | dict, *, stale: bool = False) -> HttpResponse:
         """The page as sent to this caller: a signed-in one's `user_state` added to each movie (never cached)."""
         if self.request.user.is_authenticated:
             page = json.loads(body) if isinstance(body, bytes) else body
-            movies = page["results"]
-            user_state_add(movies, movie_states(user=self.request.user, tmdb_ids=[m["tmdb_id"] for m in movies]))
+            movies = self.page_movies(page["results"])
+            if movies:
+                tmdb_ids = [m["tmdb_id"] for m in movies]
+                user_state_add(movies, movie_states(user=self.request.user, tmdb_ids=tmdb_ids))
             body = page
         return _json(body if isinstance(body, bytes) else JSONRenderer().render(body), stale=stale)
 

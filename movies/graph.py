@@ -40,6 +40,7 @@ from movies.models import (
     MovieWatchRegion,
     Person,
     WatchProvider,
+    normalized_name,
 )
 
 # Well under SQLite's oldest limit of 999 variables per statement.
@@ -59,7 +60,7 @@ def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 # --- People ----------------------------------------------------------------------------------------
 
-_CREDIT_PERSON_FIELDS = ["name", "profile_path", "known_for_department", "popularity", "adult"]
+_CREDIT_PERSON_FIELDS = ["name", "name_normalized", "profile_path", "known_for_department", "popularity", "adult"]
 _DETAIL_PERSON_FIELDS = [*_CREDIT_PERSON_FIELDS, "biography", "birthday", "deathday", "place_of_birth"]
 
 
@@ -71,6 +72,7 @@ def _person_values(entry: dict, current: Person | None, *, details: bool) -> dic
 
     values = {
         "name": clip(entry["name"], 255),
+        "name_normalized": normalized_name(entry["name"]),
         "profile_path": clip(entry.get("profile_path") if "profile_path" in entry else kept("profile_path", ""), 255),
         "known_for_department": clip(kept("known_for_department", ""), 64),
         "popularity": float(kept("popularity", 0) or 0),
@@ -166,7 +168,14 @@ def people_local_ensure(names: Iterable[str]) -> dict[str, int]:
     for chunk in chunks(by_id):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
     missing = [lid for lid in by_id if lid not in pks]
-    bulk.insert(Person, ({"local_id": lid, "name": clip(by_id[lid], 255)} for lid in missing), ignore_conflicts=True)
+    bulk.insert(
+        Person,
+        (
+            {"local_id": lid, "name": clip(by_id[lid], 255), "name_normalized": normalized_name(by_id[lid])}
+            for lid in missing
+        ),
+        ignore_conflicts=True,
+    )
     for chunk in chunks(missing):
         pks.update(Person.objects.filter(local_id__in=chunk).values_list("local_id", "pk"))
     return {name: pks[lid] for name, lid in ids.items()}
@@ -212,6 +221,46 @@ def movies_credits_from_names(credits: dict[int, NamedCredits]) -> None:
         ),
     )
     movie_names_derive(credits)
+    people_local_derive(set(person_pks.values()))
+
+
+# A credit's department as TMDb's known_for_department names it (cast parts are Acting).
+_ACTING = "Acting"
+_DEPARTMENT_TIES = {_ACTING: 3, "Directing": 2, "Writing": 1}
+
+
+def _department_rank(item: tuple[str, set[int]]) -> tuple[int, int]:
+    return len(item[1]), _DEPARTMENT_TIES.get(item[0], 0)
+
+
+def people_local_derive(person_pks: Iterable[int]) -> None:
+    """For people of our own (no TMDb id) among `person_pks`: `popularity` as the sum of their mirrored films'
+    popularity and `known_for_department` as the department of most of their credits (Acting first on a tie),
+    so search ranks Stanley Kubrick above a namesake with one part. Films are counted once per person and per
+    department; on a tie Acting, then Directing, then Writing. TMDb's own figures replace both when a sync
+    takes the person over."""
+    films: dict[int, dict[int, float]] = {}
+    departments: dict[int, dict[str, set[int]]] = {}
+    for chunk in chunks(person_pks):
+        rows = Credit.objects.filter(person_id__in=chunk, person__tmdb_id__isnull=True).values_list(
+            "person_id", "movie_id", "kind", "department", "movie__popularity"
+        )
+        for person_pk, movie_pk, kind, department, popularity in rows:
+            films.setdefault(person_pk, {})[movie_pk] = popularity or 0.0
+            name = _ACTING if kind == Credit.Kind.CAST else department or _ACTING
+            departments.setdefault(person_pk, {}).setdefault(name, set()).add(movie_pk)
+    bulk.update(
+        Person,
+        ["popularity", "known_for_department"],
+        (
+            {
+                "pk": pk,
+                "popularity": round(sum(films[pk].values()), 3),
+                "known_for_department": max(departments[pk].items(), key=_department_rank)[0],
+            }
+            for pk in films
+        ),
+    )
 
 
 # --- Credits, keywords, collections, availability from a details answer -----------------------------
@@ -332,13 +381,15 @@ def collections_upsert(items: Iterable[dict], *, full: bool = False) -> dict[int
     by_id = {c["id"]: c for c in items}
     if not by_id:
         return {}
-    fields = ["name", "poster_path", "backdrop_path"] + (["overview", "parts_synced_at"] if full else [])
+    fields = ["name", "name_normalized", "poster_path", "backdrop_path"]
+    fields += ["overview", "parts_synced_at"] if full else []
     now = timezone.now() if full else None
     Collection.objects.bulk_create(
         [
             Collection(
                 tmdb_id=tmdb_id,
                 name=clip(c.get("name"), 255),
+                name_normalized=normalized_name(c.get("name")),
                 overview=c.get("overview") or "",
                 poster_path=clip(c.get("poster_path"), 255),
                 backdrop_path=clip(c.get("backdrop_path"), 255),

@@ -3,19 +3,38 @@ of a region. Public, answered from the mirror, fetched through from TMDb like mo
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import permissions
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from movies import graph_selectors, graph_services
-from movies.api import PAGE_PARAMS_DOC, REGION_PARAMETER, STALE_HEADERS, RegionParams, _params
+from movies.api import (
+    PAGE_PARAMS_DOC,
+    QUERY_PARAMETER,
+    REGION_PARAMETER,
+    STALE_HEADERS,
+    QueryParams,
+    RegionParams,
+    _MovieApi,
+    _params,
+)
+from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.regions import default_region
-from movies.schema_examples import COLLECTION_EXAMPLE, PERSON_EXAMPLE, WATCH_PROVIDERS_EXAMPLE
-from movies.serializers import PERSON_ID_HELP, CollectionSerializer, PersonSerializer, WatchProviderSerializer
+from movies.schema_examples import COLLECTION_EXAMPLE, PERSON_EXAMPLE, SEARCH_EXAMPLE, WATCH_PROVIDERS_EXAMPLE
+from movies.serializers import (
+    PERSON_ID_HELP,
+    SEARCH_RESULT_SERIALIZERS,
+    CollectionSerializer,
+    PersonSerializer,
+    PersonSummarySerializer,
+    WatchProviderSerializer,
+)
+from movies.text import search_key
 
 _FETCH_DOC = (
     " From the mirror when its copy is fresh (or with no TMDb key); otherwise fetched through from TMDb in "
@@ -32,10 +51,11 @@ def _with_stale_headers(response: Response, stale: bool) -> Response:
     return response
 
 
-class PersonDetailApi(GenericAPIView):
+class PersonDetailApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = PersonSerializer
     pagination_class = None
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
 
     @extend_schema(
         tags=["people"],
@@ -66,10 +86,11 @@ class PersonDetailApi(GenericAPIView):
         return _with_stale_headers(Response(PersonSerializer(person).data), stale)
 
 
-class CollectionDetailApi(GenericAPIView):
+class CollectionDetailApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = CollectionSerializer
     pagination_class = None
+    http_cache = HttpCachePolicy("CACHE_TTL_DETAILS")
 
     @extend_schema(
         tags=["collections"],
@@ -90,9 +111,10 @@ class CollectionDetailApi(GenericAPIView):
         return _with_stale_headers(Response(CollectionSerializer(collection).data), stale)
 
 
-class WatchProviderListApi(GenericAPIView):
+class WatchProviderListApi(PublicHttpCache, GenericAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = WatchProviderSerializer
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=("region",))
 
     @extend_schema(
         tags=["watch providers"],
@@ -112,3 +134,86 @@ class WatchProviderListApi(GenericAPIView):
         region = _params(RegionParams, request).get("region") or default_region()
         page = self.paginate_queryset(graph_selectors.watch_providers_in(region=region))
         return self.get_paginated_response(WatchProviderSerializer(page, many=True).data)
+
+
+_SEARCH_RANK_DOC = (
+    "Ignoring case and accents (`amelie` finds Amélie, `zizek` Žižek): every word of `q` in the name (a query "
+    "of only one- or two-letter words: names starting with it); the exact name first, then names starting with "
+    "`q`, then the rest, most popular first. Answered from the mirror (people and collections are mirrored as "
+    "movies are synced and as their pages are fetched through), cached like the movie lists. "
+)
+
+
+class PeopleSearchApi(_MovieApi):
+    serializer_class = PersonSummarySerializer
+    http_cache = HttpCachePolicy("CACHE_TTL_SEARCH", params=("q",))
+
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_search",
+        summary="Search people by name",
+        description=_SEARCH_RANK_DOC + "Ties by name, then id. " + PAGE_PARAMS_DOC,
+        parameters=[QUERY_PARAMETER],
+        responses={200: PersonSummarySerializer(many=True), 400: OpenApiResponse(description="A missing `q`.")},
+    )
+    def get(self, request):
+        query = _params(QueryParams, request)["q"]
+        return self._cached_mirror_page(
+            "people-search",
+            (search_key(query),),
+            lambda: graph_selectors.people_search(user=request.user, query=query),
+            ttl=settings.CACHE_TTL_SEARCH,
+        )
+
+    def page_results(self, page) -> list[dict]:
+        return PersonSummarySerializer(page, many=True).data
+
+    @staticmethod
+    def page_movies(results: list[dict]) -> list[dict]:
+        return []
+
+
+class SearchApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_SEARCH", params=("q",))
+
+    @extend_schema(
+        tags=["search"],
+        operation_id="search_all",
+        summary="Search movies, people and collections at once",
+        description=(
+            "One list of movies (by title or original title), people and collections (by name), each result with "
+            "`media_type` (`movie`, `person` or `collection`) and the fields of its kind: a movie summary, a "
+            "person as in `/api/people/search/`, a collection with its pictures (`/api/collections/<id>/` has "
+            "its parts). " + _SEARCH_RANK_DOC + "Exact matches of every kind come before prefixes, prefixes "
+            "before the rest; a collection's popularity is its most popular mirrored part's; ties by "
+            "`media_type`, then row. Signed-in callers get `user_state` on movies. " + PAGE_PARAMS_DOC
+        ),
+        parameters=[QUERY_PARAMETER],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="SearchResult",
+                serializers=list(SEARCH_RESULT_SERIALIZERS.values()),
+                resource_type_field_name="media_type",
+                many=True,
+            ),
+            400: OpenApiResponse(description="A missing `q`."),
+        },
+        examples=[SEARCH_EXAMPLE],
+    )
+    def get(self, request):
+        query = _params(QueryParams, request)["q"]
+        return self._cached_mirror_page(
+            "search-all",
+            (search_key(query),),
+            lambda: graph_selectors.search_all(user=request.user, query=query),
+            ttl=settings.CACHE_TTL_SEARCH,
+        )
+
+    def page_results(self, page) -> list[dict]:
+        return [
+            SEARCH_RESULT_SERIALIZERS[item.media_type](item).data for item in graph_selectors.search_results(list(page))
+        ]
+
+    @staticmethod
+    def page_movies(results: list[dict]) -> list[dict]:
+        return [item for item in results if item["media_type"] == "movie"]

@@ -16,6 +16,12 @@ from django.db.models import Q
 from movies.text import search_key
 
 
+def normalized_name(name: str) -> str:
+    """A person's or a collection's name as search stores it; every bulk writer of a name stores this with it
+    (`save()` does it for single rows)."""
+    return search_key(name or "")[:255]
+
+
 class Genre(models.Model):
     tmdb_id = models.PositiveIntegerField(unique=True)
     name = models.CharField(max_length=64)
@@ -32,6 +38,8 @@ class Collection(models.Model):
 
     tmdb_id = models.PositiveIntegerField(unique=True)
     name = models.CharField(max_length=255)
+    # The name in movies.text.search_key form, written with it (see `normalized_name`): search's column.
+    name_normalized = models.CharField(max_length=255, blank=True, editable=False)
     overview = models.TextField(blank=True)
     poster_path = models.CharField(max_length=255, blank=True)
     backdrop_path = models.CharField(max_length=255, blank=True)
@@ -39,8 +47,19 @@ class Collection(models.Model):
         null=True, blank=True, help_text="Last time the collection and its parts were fetched from TMDb."
     )
 
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["name_normalized"], name="collection_name_norm_idx", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_normalized = normalized_name(self.name)
+        super().save(*args, **kwargs)
 
 
 class Keyword(models.Model):
@@ -217,6 +236,9 @@ class Person(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     local_id = models.BigIntegerField(null=True, blank=True, unique=True)
     name = models.CharField(max_length=255)
+    # The name in movies.text.search_key form (see `normalized_name`): exact, prefix and word matches of
+    # search (a trigram GIN index on PostgreSQL, made in migration 0007 and not declared here).
+    name_normalized = models.CharField(max_length=255, blank=True, editable=False)
     profile_path = models.CharField(max_length=255, blank=True)
     known_for_department = models.CharField(max_length=64, blank=True)
     biography = models.TextField(blank=True)
@@ -234,7 +256,10 @@ class Person(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="person_name_idx"),
+            models.Index(fields=["name_normalized"], name="person_name_norm_idx", opclasses=["varchar_pattern_ops"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(tmdb_id__isnull=False) | Q(local_id__isnull=False), name="person_has_an_id"
@@ -243,6 +268,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_normalized = normalized_name(self.name)
+        super().save(*args, **kwargs)
 
     @property
     def public_id(self) -> int:

@@ -142,3 +142,51 @@ WATCH_PROVIDERS_EXAMPLE = OpenApiExample(
     response_only=True,
     value={"count": 3, "next": None, "previous": None, "results": [_NETFLIX, _APPLE, _AMAZON]},
 )
+
+SEARCH_EXAMPLE = OpenApiExample(
+    "`/api/search/?q=kubrick` on the bundled catalog",
+    response_only=True,
+    value={
+        "count": 4,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "id": 8963200503863993,
+                "name": "Stanley Kubrick",
+                "profile_url": None,
+                "known_for_department": "Directing",
+                "popularity": 279.651,
+                "media_type": "person",
+            },
+            {
+                "id": 7286937967523194,
+                "name": "Vivian Kubrick",
+                "profile_url": None,
+                "known_for_department": "Acting",
+                "popularity": 117.536,
+                "media_type": "person",
+            },
+            {
+                "id": 6925001195638419,
+                "name": "Christiane Kubrick",
+                "profile_url": None,
+                "known_for_department": "Acting",
+                "popularity": 47.931,
+                "media_type": "person",
+            },
+            {
+                "media_type": "movie",
+                "tmdb_id": 30416,
+                "title": "Stanley Kubrick: A Life in Pictures",
+                "overview": "2001 film directed by Jan Harlan (United States).",
+                "release_date": "2001-01-01",
+                "genres": [{"id": 99, "name": "Documentary"}],
+                "popularity": 1.4,
+                "vote_average": 7.4,
+                "vote_count": 14,
+                "poster_url": None,
+            },
+        ],
+    },
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -94,33 +94,51 @@ def movie_list_trending(*, user, window: str) -> QuerySet[Movie]:
 MIN_SUBSTRING_WORD = 3
 
 
-def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie]:
-    """Search the mirror by title, ignoring case and accents (both sides in movies.text.search_key form).
+def text_matches(
+    queryset: QuerySet, *, query: str, exact_field: str, words_field: str, word_prefix: bool = False
+) -> QuerySet | None:
+    """`queryset` narrowed to rows whose text matches `query`, with `match` (0 exact, 1 prefix, 2 the rest)
+    aliased for ordering; None when the query has nothing to search for. With `word_prefix` (names), a later
+    word starting with the query is a prefix match too: `nolan` ranks Christopher Nolan with Nolan North.
 
-    Every word of `query` must appear in the title or the original title; a query made only of short words
-    ("up", "it") matches titles starting with it instead, so every search can read an index (trigram GIN on
-    PostgreSQL for words, the pattern btree for prefixes). Ranked: the exact title first, then titles starting
-    with the query, then the rest; most popular first within each.
+    Both sides are in movies.text.search_key form (case and accents folded, punctuation a space). Every word
+    of `query` must appear in `words_field`; a query made only of short words ("up", "it") matches rows whose
+    `exact_field` starts with it instead, so every search can read an index (trigram GIN on PostgreSQL for
+    words, the pattern-ops btree for prefixes). The one definition of search's matching and its ranking, for
+    titles, people and collections.
     """
     key = search_key(query)
-    queryset = movies_visible_to(user=user)
     if not key:
-        return queryset.none()
+        return None
     words = key.split()
     if any(len(word) >= MIN_SUBSTRING_WORD for word in words):
         for word in words:
-            queryset = queryset.filter(titles_normalized__contains=word)
+            queryset = queryset.filter(**{f"{words_field}__contains": word})
     else:
-        queryset = queryset.filter(title_normalized__startswith=key)
-    if year is not None:
-        queryset = queryset.filter(release_date__year=year)
+        queryset = queryset.filter(**{f"{exact_field}__startswith": key})
+    prefix = Q(**{f"{exact_field}__startswith": key})
+    if word_prefix:
+        prefix |= Q(**{f"{exact_field}__contains": f" {key}"})
     match = Case(
-        When(title_normalized=key, then=Value(0)),
-        When(title_normalized__startswith=key, then=Value(1)),
+        When(**{exact_field: key}, then=Value(0)),
+        When(prefix, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
-    return queryset.alias(match=match).order_by("match", "-popularity", "tmdb_id").prefetch_related("genres")
+    return queryset.alias(match=match)
+
+
+def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie]:
+    """Search the mirror by title or original title (`text_matches`), optionally of one release year: the
+    exact title first, then titles starting with the query, then the rest; most popular first within each."""
+    queryset = text_matches(
+        movies_visible_to(user=user), query=query, exact_field="title_normalized", words_field="titles_normalized"
+    )
+    if queryset is None:
+        return Movie.objects.none()
+    if year is not None:
+        queryset = queryset.filter(release_date__year=year)
+    return queryset.order_by("match", "-popularity", "tmdb_id").prefetch_related("genres")
 
 
 def movie_recommendations_from_mirror(*, user, movie: Movie) -> QuerySet[Movie]:

@@ -337,3 +337,59 @@ class WatchProviderSerializer(serializers.Serializer):
 
     def get_logo_url(self, provider: WatchProvider) -> str | None:
         return image_url(provider.logo_path, size=LOGO_SIZE)
+
+
+class PersonSummarySerializer(serializers.Serializer):
+    """A person in a list (search)."""
+
+    id = serializers.IntegerField(source="public_id", help_text=PERSON_ID_HELP)
+    name = serializers.CharField()
+    profile_url = serializers.SerializerMethodField()
+    known_for_department = serializers.CharField(help_text="Acting, Directing, Writing, ... (empty when unknown).")
+    popularity = serializers.FloatField(
+        help_text="TMDb's; for a person the bundled catalog knows by name only, the sum of their films' popularity."
+    )
+
+    def get_profile_url(self, person: Person) -> str | None:
+        return image_url(person.profile_path, size=PROFILE_SIZE)
+
+
+class CollectionSummarySerializer(serializers.Serializer):
+    """A collection in a list (search); `/api/collections/<id>/` has its parts."""
+
+    id = serializers.IntegerField(source="tmdb_id", help_text="TMDb collection id.")
+    name = serializers.CharField()
+    poster_url = serializers.SerializerMethodField()
+    backdrop_url = serializers.SerializerMethodField()
+
+    def get_poster_url(self, collection: Collection) -> str | None:
+        return image_url(collection.poster_path)
+
+    def get_backdrop_url(self, collection: Collection) -> str | None:
+        return image_url(collection.backdrop_path, size="w1280")
+
+
+def _media_type(name: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=[name], read_only=True, help_text=f"Always `{name}` for this kind.")
+
+
+class MovieSearchResultSerializer(MovieSummarySerializer):
+    media_type = _media_type("movie")
+
+    class Meta(MovieSummarySerializer.Meta):
+        fields = ["media_type", *MovieSummarySerializer.Meta.fields]
+
+
+class PersonSearchResultSerializer(PersonSummarySerializer):
+    media_type = _media_type("person")
+
+
+class CollectionSearchResultSerializer(CollectionSummarySerializer):
+    media_type = _media_type("collection")
+
+
+SEARCH_RESULT_SERIALIZERS = {
+    "movie": MovieSearchResultSerializer,
+    "person": PersonSearchResultSerializer,
+    "collection": CollectionSearchResultSerializer,
+}

@@ -15,6 +15,8 @@ urlpatterns = [
         name="movie-recommendations",
     ),
     path("genres/", api.GenreListApi.as_view(), name="genre-list"),
+    path("search/", graph_api.SearchApi.as_view(), name="search"),
+    path("people/search/", graph_api.PeopleSearchApi.as_view(), name="people-search"),
     path("people/<int:person_id>/", graph_api.PersonDetailApi.as_view(), name="person-detail"),
     path("collections/<int:collection_id>/", graph_api.CollectionDetailApi.as_view(), name="collection-detail"),
     path("watch-providers/", graph_api.WatchProviderListApi.as_view(), name="watch-provider-list"),
