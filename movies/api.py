@@ -343,11 +343,14 @@ _DISCOVER_DOC = (
     "`?with_genres=878&primary_release_date.gte=1990-01-01&sort_by=vote_average.desc`, "
     "`?with_crew=525&with_cast=6193` (Nolan directing DiCaprio), `?with_keywords=heist|9882`, "
     "`?with_watch_providers=8|337&watch_region=GB`. A parameter not listed is ignored; a value a parameter "
-    "cannot take is a 400 envelope naming it. " + PAGE_PARAMS_DOC
+    "cannot take is a 400 envelope naming it. Pages are cached like the movie lists (`CACHE_TTL_LISTS`; a sync "
+    "retires them), every page of one query sharing one count. " + PAGE_PARAMS_DOC
 )
 
 
 class MovieDiscoverApi(_MovieApi):
+    http_cache = HttpCachePolicy("CACHE_TTL_LISTS", params=filters.DISCOVER_PARAMS)
+
     @extend_schema(
         tags=["movies"],
         operation_id="movies_discover",
@@ -361,7 +364,12 @@ class MovieDiscoverApi(_MovieApi):
     )
     def get(self, request):
         params = filters.parse(request.query_params, filters.DISCOVER_PARAMS)
-        return self._send(self._page_body(discover.movie_discover(user=request.user, params=params)))
+        return self._cached_mirror_page(
+            "discover",
+            (filters.cache_part(params),),
+            lambda: discover.movie_discover(user=request.user, params=params),
+            ttl=settings.CACHE_TTL_LISTS,
+        )
 
 
 class MovieDetailApi(_MovieApi):

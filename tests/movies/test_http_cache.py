@@ -7,6 +7,7 @@ import pytest
 from movie_backend import throttling, usage
 from movies import cache as movie_cache
 from tests.conftest import client_for
+from movies.models import Collection
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +21,19 @@ PUBLIC_GETS = [
     ("/api/movies/603/", "CACHE_TTL_DETAILS"),
     ("/api/movies/603/recommendations/", "CACHE_TTL_DETAILS"),
     ("/api/genres/", "CACHE_TTL_LISTS"),
+    ("/api/movies/discover/?with_genres=878&sort_by=vote_average.desc", "CACHE_TTL_LISTS"),
+    ("/api/search/?q=matrix", "CACHE_TTL_SEARCH"),
+    ("/api/people/search/?q=keanu", "CACHE_TTL_SEARCH"),
+    ("/api/collections/2344/", "CACHE_TTL_DETAILS"),
+    ("/api/watch-providers/?region=GB", "CACHE_TTL_LISTS"),
 ]
 
 
 @pytest.fixture(autouse=True)
 def catalog():
     scifi = GenreFactory(tmdb_id=878, name="Science Fiction")
-    MovieFactory(tmdb_id=603, title="The Matrix", popularity=80, genres=[scifi])
+    matrix = Collection.objects.create(tmdb_id=2344, name="The Matrix Collection")
+    MovieFactory(tmdb_id=603, title="The Matrix", popularity=80, genres=[scifi], collection=matrix, cast=["Keanu"])
     MovieFactory(tmdb_id=604, title="The Matrix Reloaded", popularity=50, genres=[scifi])
     MovieFactory(tmdb_id=7, title="Adults Only", popularity=99, adult=True, genres=[scifi])
 
