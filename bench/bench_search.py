@@ -1,4 +1,5 @@
-"""Mirror search and an uncached list page at 10k and 100k synthetic movies: p50/p95 and SQL per request.
+"""Mirror search (movies, people, all three kinds) and an uncached list page at 10k and 100k synthetic movies:
+p50/p95 and SQL per request. People (size/2) and collections (size/50) are added after the movie figures.
 
 A throwaway database is filled with synthetic titles: words drawn from the bundled catalog's real titles
 (so common words are as common as in real titles), 1 to 5 per title, plus the real "Aliens" (1986) and
@@ -36,10 +37,72 @@ QUERIES_PER_KIND = 25
 LIST_PAGES = 30
 
 
-def _vocabulary() -> list[str]:
+def _catalog() -> list[dict]:
     with gzip.open(ROOT / "movies" / "data" / "demo_catalog.json.gz", "rb") as handle:
-        titles = [film["title"] for film in json.load(handle)["movies"]]
-    return [word for title in titles for word in title.split()]
+        return json.load(handle)["movies"]
+
+
+def _vocabulary() -> list[str]:
+    return [word for film in _catalog() for word in film["title"].split()]
+
+
+def _name_parts() -> tuple[list[str], list[str]]:
+    """First names and surnames of the bundled catalog's real cast (so common ones are as common)."""
+    firsts, lasts = [], []
+    for film in _catalog():
+        for name in film.get("cast") or []:
+            parts = name.split()
+            if len(parts) >= 2:
+                firsts.append(parts[0])
+                lasts.append(" ".join(parts[1:]))
+    return firsts, lasts
+
+
+def _fill_graph(size: int) -> tuple[list[str], list[str]]:
+    """size/2 people (TMDb ids, real first names and surnames recombined, plus the real Slavoj Žižek and
+    Stanley Kubrick) and size/50 collections named after synthetic titles; their names returned."""
+    from django.db import connection
+
+    from movies.models import Collection, Person, normalized_name
+
+    rng = random.Random(SEED + 2)
+    firsts, lasts = _name_parts()
+    names = ["Slavoj Žižek", "Stanley Kubrick"] + [
+        f"{rng.choice(firsts)} {rng.choice(lasts)}" for _ in range(size // 2 - 2)
+    ]
+    people = [
+        Person(tmdb_id=i + 1, name=name[:255], name_normalized=normalized_name(name), popularity=rng.paretovariate(1.5))
+        for i, name in enumerate(names)
+    ]
+    Person.objects.bulk_create(people, batch_size=5000)
+    words = _vocabulary()
+    collections = [f"{' '.join(rng.choices(words, k=rng.randint(1, 3)))} Collection" for _ in range(size // 50)]
+    Collection.objects.bulk_create(
+        [
+            Collection(tmdb_id=i + 1, name=n[:255], name_normalized=normalized_name(n))
+            for i, n in enumerate(collections)
+        ],
+        batch_size=5000,
+    )
+    with connection.cursor() as cursor:
+        for table in ("movies_person", "movies_collection"):
+            cursor.execute(f"VACUUM ANALYZE {table}" if connection.vendor == "postgresql" else "ANALYZE")
+    return names, collections
+
+
+def _name_queries(names: list[str], collections: list[str], titles: list[str]) -> dict[str, list[str]]:
+    rng = random.Random(SEED + 3)
+    sample = rng.sample(names[2:], QUERIES_PER_KIND * 3)
+    return {
+        "whole name": sample[:QUERIES_PER_KIND],
+        "surname": [n.split()[-1] for n in sample[QUERIES_PER_KIND : 2 * QUERIES_PER_KIND]],
+        "name prefix": [n[: rng.randint(3, 6)] for n in sample[2 * QUERIES_PER_KIND :]],
+        "first name": [n.split()[0] for n in rng.sample(names[2:], QUERIES_PER_KIND)],
+        "collection": [c.removesuffix(" Collection") for c in rng.sample(collections, QUERIES_PER_KIND)],
+        "title word": [w for w in rng.sample(_vocabulary(), QUERIES_PER_KIND * 2) if len(w) >= 3][:QUERIES_PER_KIND],
+        "named": ["zizek", "kubrick", "Žižek", "aliens", "amelie"] * 5,
+        "miss": [f"zq{i}xv" for i in range(QUERIES_PER_KIND)],
+    }
 
 
 def _fill(size: int) -> list[str]:
@@ -147,6 +210,16 @@ def child(size: int) -> dict:
             by_kind[kind] = _summary(samples)
             everything += samples
         result["search"] = {"all": _summary(everything), **by_kind}
+        names, collections = _fill_graph(size)
+        for path, label in (("/api/people/search/", "people_search"), ("/api/search/", "search_all")):
+            by_kind, everything = {}, []
+            for kind, queries in _name_queries(names, collections, titles).items():
+                samples = [_timed(client, path, {"q": q}) for q in queries]
+                by_kind[kind] = _summary(samples)
+                everything += samples
+            result[label] = {"all": _summary(everything), **by_kind}
+        top = client.get("/api/search/", {"q": "kubrick"}).json()["results"][0]
+        result["kubrick_first"] = f"{top['media_type']} {top.get('name') or top.get('title')}"
         result["popular_count"] = _count_cost()
     # Uncached popular pages with a real cache: a catalog change before each (nothing cached, the COUNT
     # included), then pages 1..N of one catalog version (their COUNT made once, for page 1).
@@ -211,6 +284,16 @@ def main() -> int:
         for kind, figures in result["search"].items():
             if kind != "all":
                 print(f"        {kind:13} p50 {figures['p50_ms']:7} ms  p95 {figures['p95_ms']:7} ms")
+        for label in ("people_search", "search_all"):
+            figures = result[label]["all"]
+            print(
+                f"        {label}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms over "
+                f"{figures['requests']} queries, at most {figures['max_queries']} queries each"
+            )
+            for kind, each in result[label].items():
+                if kind != "all":
+                    print(f"          {kind:13} p50 {each['p50_ms']:7} ms  p95 {each['p95_ms']:7} ms")
+        print(f"        'kubrick' first in /api/search/: {result['kubrick_first']}")
         for name in ("nothing_cached", "count_shared"):
             page = result[f"popular_page_{name}"]
             print(
