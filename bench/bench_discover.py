@@ -4,7 +4,7 @@ A throwaway database `<DATABASE_URL's name>_discover` (SQLite when DATABASE_URL 
 SQL: per movie 1-3 genres, 10 credits (7 cast, 3 crew) over a skewed population of people, 5 keywords and
 2 availability rows (4 regions, 30 providers). Each query is timed end to end through Django's test client
 (middleware, parsing, the queries, serialisation; server time without the network) on its first page of 20,
-with its query count. Writes bench/results/discover.json.
+with its query count, with the caches off (every request a miss, its count included). Writes bench/results/discover.json.
 Usage: python bench/bench_discover.py [--quick]   (--quick: fewer repetitions)
 """
 
@@ -54,8 +54,9 @@ def grow(cursor, start: int, end: int, vendor: str) -> None:
         day = f"date '1950-01-01' + floor({rand} * 27000)::int"
     series = _series(vendor)
     cursor.execute(
-        f"INSERT INTO movies_person (id, tmdb_id, name, profile_path, known_for_department, biography, "  # noqa: S608 (this script's own integers)
-        f"place_of_birth, popularity, adult, created_at, updated_at) SELECT i, i, 'Person ' || i, '', '', '', '', "
+        f"INSERT INTO movies_person (id, tmdb_id, name, name_normalized, profile_path, known_for_department, "  # noqa: S608 (this script's own integers)
+        f"biography, place_of_birth, popularity, adult, created_at, updated_at) "
+        f"SELECT i, i, 'Person ' || i, 'person ' || i, '', '', '', '', "
         f"0, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM {series.format(lo=start // 2 + 1, hi=people)}"
     )
     cursor.execute(
@@ -163,6 +164,7 @@ def main() -> dict:
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "LOG_LEVEL": "WARNING",
             "THROTTLE_RATES": "anon=1000000/s,user=1000000/s",
+            "CACHE_LOCAL_SECONDS": "0",
         }
     )
     import django
@@ -171,6 +173,7 @@ def main() -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import override_settings
 
     call_command("migrate", verbosity=0)
     vendor = connection.vendor
@@ -187,7 +190,10 @@ def main() -> dict:
             built = size
             print(f"{size} movies built in {time.perf_counter() - started:.1f}s", flush=True)
             repeat = (10 if quick else 40) if size <= 10_000 else (5 if quick else 20)
-            result["sizes"][str(size)] = {"repeat": repeat, "queries": measure(Client(HTTP_HOST="localhost"), repeat)}
+            # Caches off: every request a miss (pages are cached like the lists; this measures what a miss costs).
+            with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}):
+                figures = measure(Client(HTTP_HOST="localhost"), repeat)
+            result["sizes"][str(size)] = {"repeat": repeat, "queries": figures}
     finally:
         connection.close()
         if database:
