@@ -4,7 +4,8 @@ A throwaway database `<DATABASE_URL's name>_discover` (SQLite when DATABASE_URL 
 SQL: per movie 1-3 genres, 10 credits (7 cast, 3 crew) over a skewed population of people, 5 keywords and
 2 availability rows (4 regions, 30 providers). Each query is timed end to end through Django's test client
 (middleware, parsing, the queries, serialisation; server time without the network) on its first page of 20,
-with its query count, with the caches off (every request a miss, its count included). Writes bench/results/discover.json.
+with its query count, with the caches off (every request a miss, its count included).
+Writes bench/results/discover.json.
 Usage: python bench/bench_discover.py [--quick]   (--quick: fewer repetitions)
 """
 
