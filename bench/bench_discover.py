@@ -67,13 +67,15 @@ def grow(cursor, start: int, end: int, vendor: str) -> None:
     cursor.execute(
         "INSERT INTO movies_movie (id, tmdb_id, imdb_id, title, original_title, overview, release_date, runtime, "  # noqa: S608
         "popularity, vote_average, vote_count, original_language, adult, poster_path, backdrop_path, revenue, "
-        'director, writer, "cast", keywords, videos, source, created_at, updated_at) '
+        'director, writer, "cast", keywords, videos, source, created_at, updated_at, title_normalized, '
+        "titles_normalized) "
         f"SELECT i, i, '', 'Movie ' || i, '', '', {day}, 60 + cast({rand} * 140 as integer), "
         f"1000 * {rand} * {rand} * {rand}, round(cast({rand} * 10 as numeric), 1), "
         f"cast(20000 * {rand} * {rand} * {rand} as integer), "
         f"CASE WHEN {rand} < 0.6 THEN 'en' WHEN {rand} < 0.5 THEN 'fr' ELSE 'ja' END, {rand} < 0.02, '', '', "
         f"CASE WHEN {rand} < 0.5 THEN NULL ELSE cast(1e9 * {rand} as bigint) END, '', '', '[]', '[]', '[]', "
-        f"'tmdb', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM {series.format(lo=start + 1, hi=end)}"
+        f"'tmdb', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'movie ' || i, 'movie ' || i "
+        f"FROM {series.format(lo=start + 1, hi=end)}"
     )
     links = f"FROM movies_movie m, {series.format(lo=1, hi=10)} WHERE m.id > {start}"
     floor = "floor({x})::int" if vendor == "postgresql" else "cast({x} as integer)"
