@@ -13,6 +13,7 @@ idle machine where the workers are the bottleneck (Redis's own CPU for the throt
 Targets, all anonymous and warm (each answered once before measuring):
 - list:   GET /api/movies/?category=popular&limit=20
 - detail: GET /api/movies/<the most popular film>/
+- discover: GET /api/movies/discover/?with_genres=878&primary_release_date.gte=1990-01-01&sort_by=vote_average.desc
 - 304:    the list again with `If-None-Match: <its ETag>` (the bare view sends an empty 200)
 
 Throttling stays on (anon at 1,000,000/s): every request still costs its INCR in Redis. PostgreSQL and Redis
@@ -55,6 +56,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = 16
 TARGET_RATIO = 0.6
 LIST_PATH = "/api/movies/?category=popular&limit=20"
+DISCOVER_PATH = "/api/movies/discover/?with_genres=878&primary_release_date.gte=1990-01-01&sort_by=vote_average.desc"
 BARE_PATH = "/api/bench/bare/{name}/"
 
 
@@ -113,10 +115,12 @@ def _fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[s
 def _targets(base: str, detail_id: int) -> dict[str, dict]:
     list_status, list_headers, list_body = _fetch(base + LIST_PATH)
     detail_status, _, detail_body = _fetch(f"{base}/api/movies/{detail_id}/")
-    assert list_status == 200 and detail_status == 200, (list_status, detail_status)
+    discover_status, _, discover_body = _fetch(base + DISCOVER_PATH)
+    assert list_status == detail_status == discover_status == 200, (list_status, detail_status, discover_status)
     targets = {
         "list": {"path": LIST_PATH, "headers": {}, "body": list_body},
         "detail": {"path": f"/api/movies/{detail_id}/", "headers": {}, "body": detail_body},
+        "discover": {"path": DISCOVER_PATH, "headers": {}, "body": discover_body},
     }
     etag = list_headers.get("ETag")
     if etag:

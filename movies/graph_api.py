@@ -25,7 +25,13 @@ from movies.api import (
 )
 from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.regions import default_region
-from movies.schema_examples import COLLECTION_EXAMPLE, PERSON_EXAMPLE, SEARCH_EXAMPLE, WATCH_PROVIDERS_EXAMPLE
+from movies.schema_examples import (
+    COLLECTION_EXAMPLE,
+    PEOPLE_SEARCH_EXAMPLE,
+    PERSON_EXAMPLE,
+    SEARCH_EXAMPLE,
+    WATCH_PROVIDERS_EXAMPLE,
+)
 from movies.serializers import (
     PERSON_ID_HELP,
     SEARCH_RESULT_SERIALIZERS,
@@ -155,6 +161,7 @@ class PeopleSearchApi(_MovieApi):
         description=_SEARCH_RANK_DOC + "Ties by name, then id. " + PAGE_PARAMS_DOC,
         parameters=[QUERY_PARAMETER],
         responses={200: PersonSummarySerializer(many=True), 400: OpenApiResponse(description="A missing `q`.")},
+        examples=[PEOPLE_SEARCH_EXAMPLE],
     )
     def get(self, request):
         query = _params(QueryParams, request)["q"]

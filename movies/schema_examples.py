@@ -190,3 +190,29 @@ SEARCH_EXAMPLE = OpenApiExample(
         ],
     },
 )
+
+PEOPLE_SEARCH_EXAMPLE = OpenApiExample(
+    "`/api/people/search/?q=nolan&limit=2` on the bundled catalog",
+    response_only=True,
+    value={
+        "count": 21,
+        "next": "http://127.0.0.1:8000/api/people/search/?limit=2&page=2&q=nolan",
+        "previous": None,
+        "results": [
+            {
+                "id": 8120433945478719,
+                "name": "Christopher Nolan",
+                "profile_url": None,
+                "known_for_department": "Directing",
+                "popularity": 500.907,
+            },
+            {
+                "id": 5421240600937213,
+                "name": "Jonathan Nolan",
+                "profile_url": None,
+                "known_for_department": "Writing",
+                "popularity": 292.793,
+            },
+        ],
+    },
+)
