@@ -1,4 +1,5 @@
-"""A full mirror of TMDb's catalog: every movie of TMDb's daily id export, with details, resumable.
+"""A full mirror of TMDb's catalog: every movie of TMDb's daily id export, with details, resumable; and the
+changes since, from TMDb's change list (`mirror_changes`, the daily `sync_changes`).
 
 The export (about 1M gzipped JSON lines) is streamed to a temporary file, then read twice line by line: once
 to count what will be fetched, once to fetch it. Each batch is fetched first (no transaction open across a
@@ -22,7 +23,7 @@ from typing import IO
 from django.db import transaction
 from django.utils import timezone
 
-from movies.models import TmdbState
+from movies.models import Movie, TmdbState
 from movies.services import catalog_bulk_changed, movies_upsert_from_tmdb
 from movies.tmdb import TmdbClient, TmdbError, TmdbNotFound
 
@@ -151,3 +152,86 @@ def _fetch(client, path, saved, summary, min_popularity, limit, batch_size, repo
     saved["finished"] = not limited
     commit(max(position, saved["position"]))
     summary.finished = not limited
+
+
+# --- Keeping it current: TMDb's change list ---------------------------------------------------------
+
+CHANGES_KEY = "changes"
+CHANGES_WINDOW_DAYS = 14  # TMDb answers /movie/changes for at most 14 days at a time
+
+
+@dataclass
+class ChangesSummary:
+    windows: list[str] = field(default_factory=list)  # "start..end" of each window done
+    reported: int = 0  # ids TMDb listed as changed
+    refreshed: int = 0  # mirrored movies fetched again and written
+    not_found: int = 0  # mirrored movies TMDb no longer has
+    through: str = ""  # the day the mirror is now current through
+    notices: list[str] = field(default_factory=list)
+
+
+def mirror_changes(
+    *,
+    client: TmdbClient,
+    since: datetime.date | None = None,
+    max_pages: int = 500,
+    progress: Callable[[str], None] | None = None,
+) -> ChangesSummary:
+    """Fetch again every mirrored movie TMDb lists as changed since `since` (default: the day the last run
+    was current through, else yesterday), in windows of 14 days, oldest first.
+
+    After each window its refreshed movies and the checkpoint (`TmdbState` key "changes": `through`) are
+    committed together, so an interrupted run resumes at the first window not done. Movies TMDb lists that
+    are not mirrored are left to the next `sync_tmdb --all` (the export lists new films). A TMDb failure
+    (after the client's retries) ends the run at the last committed window and is raised to the caller.
+    """
+    report = progress or (lambda line: None)
+    today = timezone.now().astimezone(datetime.UTC).date()
+    state, _ = TmdbState.objects.get_or_create(key=CHANGES_KEY)
+    saved = state.value.get("through")
+    start = since or (datetime.date.fromisoformat(saved) if saved else today - datetime.timedelta(days=1))
+    start = min(start, today)
+    summary = ChangesSummary(through=saved or "")
+    try:
+        while True:
+            end = min(start + datetime.timedelta(days=CHANGES_WINDOW_DAYS - 1), today)
+            _changes_window(client, start, end, max_pages, summary, report)
+            if end >= today:
+                break
+            start = end + datetime.timedelta(days=1)
+    finally:
+        if summary.refreshed:
+            catalog_bulk_changed(notify=summary.notices.append)
+    return summary
+
+
+def _changes_window(client, start, end, max_pages, summary, report) -> None:
+    changed: set[int] = set()
+    page, pages = 1, 1
+    while page <= min(pages, max_pages):
+        body = client.movie_changes(start_date=start.isoformat(), end_date=end.isoformat(), page=page)
+        results = body.get("results") if isinstance(body.get("results"), list) else []
+        changed.update(r["id"] for r in results if isinstance(r, dict) and isinstance(r.get("id"), int))
+        pages = body.get("total_pages") if isinstance(body.get("total_pages"), int) else 1
+        page += 1
+    mirrored = sorted(Movie.objects.filter(tmdb_id__in=changed).values_list("tmdb_id", flat=True))
+    fetched: list[dict] = []
+    missing = 0
+    for tmdb_id in mirrored:  # fetched before the transaction: none is held open across a call
+        try:
+            fetched.append(client.movie_details(tmdb_id=tmdb_id))
+        except TmdbNotFound:
+            missing += 1
+    with transaction.atomic():
+        if fetched:
+            movies_upsert_from_tmdb(items=fetched, details=True)
+        TmdbState.objects.update_or_create(key=CHANGES_KEY, defaults={"value": {"through": end.isoformat()}})
+    summary.windows.append(f"{start.isoformat()}..{end.isoformat()}")
+    summary.reported += len(changed)
+    summary.refreshed += len(fetched)
+    summary.not_found += missing
+    summary.through = end.isoformat()
+    report(
+        f"{start.isoformat()}..{end.isoformat()}: {len(changed)} changed on TMDb, {len(mirrored)} mirrored, "
+        f"{len(fetched)} refreshed, {missing} not found"
+    )

@@ -373,33 +373,6 @@ def movies_refresh_stale_details(*, client: TmdbClient, limit: int = 200) -> int
     return refreshed
 
 
-def movies_sync_changes(*, client: TmdbClient, max_pages: int = 50) -> int:
-    """Refresh the mirrored movies TMDb reports as changed since the last run (/movie/changes)."""
-    state, _ = TmdbState.objects.get_or_create(key="changes")
-    today = timezone.now().date()
-    start = graph_parse.parse_date(state.value.get("through")) or today - datetime.timedelta(days=1)
-    start = max(start, today - datetime.timedelta(days=13))  # TMDb allows a 14-day window
-    changed: list[int] = []
-    page, total_pages = 1, 1
-    while page <= min(total_pages, max_pages):
-        body = client.movie_changes(start_date=start.isoformat(), end_date=today.isoformat(), page=page)
-        changed += [r["id"] for r in body.get("results") or [] if isinstance(r, dict) and isinstance(r.get("id"), int)]
-        total_pages = int(body.get("total_pages") or 1)
-        page += 1
-    mirrored = list(Movie.objects.filter(tmdb_id__in=set(changed)).values_list("tmdb_id", flat=True))
-    refreshed = 0
-    for tmdb_id in mirrored:
-        try:
-            movie_details_sync(client=client, tmdb_id=tmdb_id)
-            refreshed += 1
-        except TmdbNotFound:
-            continue
-    TmdbState.objects.update_or_create(key="changes", defaults={"value": {"through": today.isoformat()}})
-    if refreshed:
-        catalog_bulk_changed()
-    return refreshed
-
-
 # --- The whole sync -------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 
 from movies import services
+from movies.mirror import mirror_changes
 from movies.tmdb import TmdbClient, TmdbRateLimited, TmdbUnavailable, tmdb_configured
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ def refresh_stale_details(limit: int = 200) -> int | None:
 
 @shared_task(name="movies.tasks.sync_changes", **RETRY)
 def sync_changes() -> int | None:
+    """The mirrored movies TMDb changed since the last run, fetched again (movies.mirror.mirror_changes)."""
     client = _client()
     if client is None:
         return None
-    return services.movies_sync_changes(client=client)
+    return mirror_changes(client=client).refreshed

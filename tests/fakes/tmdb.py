@@ -80,7 +80,8 @@ class FakeTmdb:
         self.movies: dict[int, dict] = {}
         self.lists: dict[str, list[int]] = {}
         self.recommendations: dict[int, list[int]] = {}
-        self.changes: list[int] = []
+        self.changes: list[int] = []  # changed on any day asked for
+        self.changes_on: dict[str, list[int]] = {}  # "YYYY-MM-DD" -> ids changed that day
         self.exports: dict[str, bytes] = {}  # file name -> gzipped bytes
         self.details_extra: dict[int, dict] = {}  # details-only fields: a recorded answer, belongs_to_collection
         self.appended: dict[int, dict] = {}  # per movie: "credits", "keywords", "videos", "watch/providers"
@@ -257,13 +258,17 @@ class FakeTmdb:
             ids = [i for i, data in sorted(self.movies.items()) if not genre or genre in data["genre_ids"]]
             return 200, self._page(ids, page), {}
         if path == "/movie/changes":
+            start, end = query.get("start_date", ""), query.get("end_date", "9999")
+            dated = [i for day, on in sorted(self.changes_on.items()) if start <= day <= end for i in on]
+            ids = list(dict.fromkeys(self.changes + dated))
+            chunk = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
             return (
                 200,
                 {
-                    "results": [{"id": i, "adult": False} for i in self.changes],
-                    "page": 1,
-                    "total_pages": 1,
-                    "total_results": len(self.changes),
+                    "results": [{"id": i, "adult": False} for i in chunk],
+                    "page": page,
+                    "total_pages": max(1, -(-len(ids) // PAGE_SIZE)),
+                    "total_results": len(ids),
                 },
                 {},
             )

@@ -6,8 +6,8 @@ import pytest
 
 from movie_backend import throttling, usage
 from movies import cache as movie_cache
-from tests.conftest import client_for
 from movies.models import Collection
+from tests.conftest import client_for
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -98,3 +98,74 @@ def test_an_outage_stops_the_run_and_a_rerun_resumes_where_it_stopped(mirror, se
     _run("--batch-size", "2")
     assert Movie.objects.count() == 6
     assert [len(mirror.calls(f"/movie/{i}")) for i in (1, 2, 3, 5, 6)] == [1, 1, 1, 1, 1]
+
+
+# --- sync_changes: keeping the mirror current --------------------------------------------------------
+
+
+def _changes(*args: str) -> str:
+    out = StringIO()
+    call_command("sync_changes", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_sync_changes_refreshes_the_mirrored_movies_changed_since_and_checkpoints(tmdb):
+    today = _today()
+    tmdb.add_movies([1, 2, 3], title="Changed upstream")
+    for tmdb_id in (1, 2):
+        Movie.objects.create(tmdb_id=tmdb_id, title=f"Old {tmdb_id}", **Movie.normalized_titles(title="old"))
+    tmdb.changes_on = {(today - datetime.timedelta(days=2)).isoformat(): [1, 3]}
+
+    out = _changes("--since", (today - datetime.timedelta(days=3)).isoformat())
+
+    assert Movie.objects.get(tmdb_id=1).title == "Changed upstream"  # mirrored and changed
+    assert Movie.objects.get(tmdb_id=2).title == "Old 2"  # mirrored, not changed
+    assert not Movie.objects.filter(tmdb_id=3).exists()  # changed, not mirrored: the export's job
+    assert [c.path for c in tmdb.calls("/movie/")] == ["/movie/changes", "/movie/1"]
+    assert TmdbState.objects.get(key="changes").value == {"through": today.isoformat()}
+    assert "2 changed on TMDb, 1 mirrored, 1 refreshed" in out and f"through {today.isoformat()}" in out
+
+
+def test_sync_changes_walks_a_long_pause_in_14_day_windows_oldest_first(tmdb):
+    today = _today()
+    since = today - datetime.timedelta(days=30)
+    tmdb.add_movies([7])
+    Movie.objects.create(tmdb_id=7, title="Seven", **Movie.normalized_titles(title="Seven"))
+    tmdb.changes_on = {(since + datetime.timedelta(days=1)).isoformat(): [7]}
+
+    out = _changes("--since", since.isoformat())
+
+    windows = [(c.query["start_date"], c.query["end_date"]) for c in tmdb.calls("/movie/changes")]
+    assert windows == [
+        (since.isoformat(), (since + datetime.timedelta(days=13)).isoformat()),
+        ((since + datetime.timedelta(days=14)).isoformat(), (since + datetime.timedelta(days=27)).isoformat()),
+        ((since + datetime.timedelta(days=28)).isoformat(), today.isoformat()),
+    ]
+    assert len(tmdb.calls("/movie/7")) == 1 and "3 window(s)" in out
+
+
+def test_sync_changes_continues_from_its_checkpoint_and_a_failure_keeps_the_windows_done(settings, tmdb):
+    settings.TMDB_BREAKER_THRESHOLD = 100
+    today = _today()
+    TmdbState.objects.create(key="changes", value={"through": (today - datetime.timedelta(days=20)).isoformat()})
+    tmdb.fail("/movie/changes", status=500, times=None, page=None)
+
+    with pytest.raises(CommandError, match="TMDb failed"):
+        _changes()
+    assert TmdbState.objects.get(key="changes").value["through"] == (today - datetime.timedelta(days=20)).isoformat()
+
+    tmdb.heal()
+    _changes()  # from the checkpoint: two windows
+    assert [c.query["start_date"] for c in tmdb.calls("/movie/changes")][-2:] == [
+        (today - datetime.timedelta(days=20)).isoformat(),
+        (today - datetime.timedelta(days=6)).isoformat(),
+    ]
+    assert TmdbState.objects.get(key="changes").value["through"] == today.isoformat()
+
+
+def test_sync_changes_needs_a_key_and_a_real_date(fake_tmdb):
+    with pytest.raises(CommandError, match="not configured"):
+        _changes()
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        _changes("--since", "last week")
+    assert fake_tmdb.calls() == []

@@ -211,8 +211,8 @@ def test_a_synced_collection_is_found_by_name(api_client, tmdb):
 
     results = _results(api_client.get("/api/search/?q=the matrix"))
 
-    assert ("movie", "The Matrix") == (results[0]["media_type"], results[0]["title"])  # exact
-    assert ("collection", "The Matrix Collection") == (results[1]["media_type"], results[1]["name"])  # prefix
+    assert (results[0]["media_type"], results[0]["title"]) == ("movie", "The Matrix")  # exact
+    assert (results[1]["media_type"], results[1]["name"]) == ("collection", "The Matrix Collection")  # prefix
 
 
 # --- Migration and indexes -------------------------------------------------------------------------
