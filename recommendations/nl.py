@@ -4,6 +4,7 @@
           ─► rank over the CatalogIndex (+ the caller's profile, a popularity/quality prior)
           ─► top K candidates (30..60) ─► prompt (recommendations/prompts) ─► llm.llm_recommend
           ─► keep only candidate ids, dedupe, cap ─► answer (source "llm")
+          ─► nl-v2: films the model names itself, resolved to exactly one catalog movie (grounding.py), merged
     any failure, no key, nothing valid ─► the local ranking itself (source "fallback", with the reason)
 
 The CatalogIndex is a compact in-process structure (numpy arrays and inverted indexes over titles, people and
@@ -20,6 +21,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,12 +35,18 @@ from django.db import connections
 from movie_backend import usage
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
-from recommendations import llm, selectors
+from recommendations import grounding, llm, selectors
 from recommendations.engine.text import name_key as _name_key
 from recommendations.engine.text import normalize_text
 from recommendations.engine.text import tokens as _tokens
 from recommendations.models import RecommendationLog
-from recommendations.prompts import CURRENT_NL_VERSION, PromptCandidate, PromptExtensions, build_nl_messages
+from recommendations.prompts import (
+    PromptCandidate,
+    PromptExtensions,
+    build_nl_messages,
+    nl_prompt_version,
+    suggests,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -1142,6 +1150,8 @@ class NlResult:
     movie: Movie
     reason: str
     score: float
+    # "candidate": retrieved by the local engine; "suggested": named by the model and resolved in the catalog.
+    grounding: str = "candidate"
 
 
 @dataclass
@@ -1226,11 +1236,15 @@ class Retrieval:
     ranked: list[Ranked]
     movies: dict[int, Movie]  # tmdb_id -> movie, candidates only, in ranking order
     messages: list[dict[str, str]]
+    prompt_version: str
 
 
-def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = None) -> Retrieval:
+def nl_retrieve(
+    *, query: str, limit: int, user, index: CatalogIndex | None = None, version: str | None = None
+) -> Retrieval:
     """The bounded candidate set for a request, and the prompt that would rerank it."""
     index = index or get_catalog_index()
+    version = version or nl_prompt_version()
     intent = parse_query(query, index)
     if intent.like_rows:
         liked = Movie.objects.filter(pk__in=[int(index.pks[r]) for r in intent.like_rows])
@@ -1268,9 +1282,21 @@ def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = No
         for movie in movies.values()
     ]
     messages = build_nl_messages(
-        query=query, limit=limit, candidates=candidates, extensions=_extensions(index, intent, profile)
+        query=query,
+        limit=limit,
+        candidates=candidates,
+        extensions=_extensions(index, intent, profile),
+        version=version,
     )
-    return Retrieval(index=index, intent=intent, profile=profile, ranked=kept, movies=movies, messages=messages)
+    return Retrieval(
+        index=index,
+        intent=intent,
+        profile=profile,
+        ranked=kept,
+        movies=movies,
+        messages=messages,
+        prompt_version=version,
+    )
 
 
 def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_id: str = "") -> NlAnswer:
@@ -1282,7 +1308,8 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
     limit = max(1, min(MAX_LIMIT, int(limit)))
     # The cache key names the catalog the index reflects (it may trail the database while rebuilding).
     index = get_catalog_index(catalog_version())
-    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=CURRENT_NL_VERSION, catalog=index.version)
+    version = nl_prompt_version()
+    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=version, catalog=index.version)
     cached = cache.get(key)
     if cached is not None:
         answer = _answer_from_cache(cached, query=query, user=user)
@@ -1292,7 +1319,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
             return answer
     usage.count("cache.miss.nl")
 
-    retrieval = nl_retrieve(query=query, limit=limit, user=user, index=index)
+    retrieval = nl_retrieve(query=query, limit=limit, user=user, index=index, version=version)
     interpretation = _interpretation(retrieval.index, retrieval.intent)
     interpretation["like_titles"] = [
         m.title for m in Movie.objects.filter(pk__in=[int(retrieval.index.pks[r]) for r in retrieval.intent.like_rows])
@@ -1314,7 +1341,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
         reason = llm.LlmNotConfigured.reason
     else:
         try:
-            llm_answer = llm.llm_recommend(messages=retrieval.messages)
+            llm_answer, results = _llm_step(retrieval, limit=limit, user=user)
         except llm.LlmError as exc:
             reason = exc.reason
         except Exception:  # an unexpected failure in the LLM step still answers, from the local ranking
@@ -1322,7 +1349,6 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
             reason = "error"
         else:
             prompt_tokens, completion_tokens = llm_answer.prompt_tokens, llm_answer.completion_tokens
-            results = _validated(llm_answer.recommendations, retrieval.movies, limit)
             if results:
                 source, model = "llm", llm_answer.model
             else:
@@ -1335,7 +1361,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
         query=query,
         source=source,
         results=results,
-        prompt_version=CURRENT_NL_VERSION,
+        prompt_version=version,
         model=model,
         fallback_reason=reason if source == "fallback" else None,
         cached=False,
@@ -1348,20 +1374,58 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
     return answer
 
 
-def _validated(items: list[llm.LlmRecommendation], movies: dict[int, Movie], limit: int) -> list[NlResult]:
-    """Only candidates, each once, at most `limit`, in the model's order; scores fall with the position."""
-    chosen: list[tuple[Movie, str]] = []
+def _llm_step(retrieval: Retrieval, *, limit: int, user) -> tuple[llm.LlmAnswer, list[NlResult]]:
+    """Ask the model (one call) and keep what is grounded: candidates it picked and, with a suggesting prompt,
+    films it named that resolve to one catalog movie. The call and the resolution share one OPENAI_TIMEOUT."""
+    deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT)
+    suggesting = suggests(retrieval.prompt_version)
+    answer = llm.llm_recommend(
+        messages=retrieval.messages,
+        response_format=llm.SUGGESTIONS_RESPONSE_FORMAT if suggesting else llm.RESPONSE_FORMAT,
+        deadline=deadline,
+    )
+    picked = [
+        (movie, item.reason, "candidate")
+        for item in answer.recommendations
+        if (movie := retrieval.movies.get(item.tmdb_id)) is not None
+    ]
+    named: list[tuple[Movie, str, str]] = []
+    if suggesting and answer.suggestions:
+        try:
+            outcome = grounding.ground_suggestions(suggestions=answer.suggestions, user=user, deadline=deadline)
+        except Exception:  # the model's picks among our candidates still answer without its named films
+            logger.exception("grounding the films the model named failed")
+            outcome = grounding.GroundingOutcome()
+        liked = {int(retrieval.index.pks[r]) for r in retrieval.intent.like_rows}  # "like X" never answers X
+        named = [
+            (g.movie, g.reason, "candidate" if g.movie.tmdb_id in retrieval.movies else "suggested")
+            for g in outcome.kept
+            if g.movie.pk not in liked
+        ]
+    return answer, _merged(picked, named, limit)
+
+
+def _merged(picked: list[tuple[Movie, str, str]], named: list[tuple[Movie, str, str]], limit: int) -> list[NlResult]:
+    """The model's picks among our candidates and the films it named, alternating (a named film first: the
+    prompt asks for films that fit better than the candidates), each once, at most `limit`; scores fall with
+    the position."""
+    order: list[tuple[Movie, str, str]] = []
+    for i in range(max(len(picked), len(named))):
+        order.extend(source[i] for source in (named, picked) if i < len(source))
+    chosen: list[tuple[Movie, str, str]] = []
     seen: set[int] = set()
-    for item in items:
-        movie = movies.get(item.tmdb_id)
-        if movie is None or item.tmdb_id in seen:
+    for movie, reason, how in order:
+        if movie.tmdb_id in seen:
             continue
-        seen.add(item.tmdb_id)
-        chosen.append((movie, item.reason or "Picked for your request."))
+        seen.add(movie.tmdb_id)
+        chosen.append((movie, reason or "Picked for your request.", how))
         if len(chosen) == limit:
             break
     total = len(chosen)
-    return [NlResult(movie=m, reason=r, score=round(1 - i / (total + 1), 4)) for i, (m, r) in enumerate(chosen)]
+    return [
+        NlResult(movie=m, reason=r, score=round(1 - i / (total + 1), 4), grounding=how)
+        for i, (m, r, how) in enumerate(chosen)
+    ]
 
 
 def _answer_to_cache(answer: NlAnswer) -> dict[str, Any]:
@@ -1371,7 +1435,7 @@ def _answer_to_cache(answer: NlAnswer) -> dict[str, Any]:
         "fallback_reason": answer.fallback_reason,
         "prompt_version": answer.prompt_version,
         "interpretation": answer.interpretation,
-        "items": [[r.movie.tmdb_id, r.reason, r.score] for r in answer.results],
+        "items": [[r.movie.tmdb_id, r.reason, r.score, r.grounding] for r in answer.results],
     }
 
 
@@ -1381,12 +1445,12 @@ def _answer_from_cache(payload: dict[str, Any], *, query: str, user) -> NlAnswer
         movies = {
             m.tmdb_id: m
             for m in movies_visible_to(user=user)
-            .filter(tmdb_id__in=[tmdb_id for tmdb_id, _, _ in items])
+            .filter(tmdb_id__in=[item[0] for item in items])
             .prefetch_related("genres")
         }
         results = [
-            NlResult(movie=movies[tmdb_id], reason=reason, score=score)
-            for tmdb_id, reason, score in items
+            NlResult(movie=movies[tmdb_id], reason=reason, score=score, grounding=how)
+            for tmdb_id, reason, score, how in items
             if tmdb_id in movies
         ]
         if items and not results:

@@ -432,7 +432,7 @@ def test_every_answer_is_logged(catalog):
     ask("90s sci-fi", 3, user=user)
     log = RecommendationLog.objects.get()
     assert log.kind == RecommendationLog.Kind.NATURAL_LANGUAGE
-    assert (log.algorithm, log.source, log.query, log.prompt_version) == ("local", "fallback", "90s sci-fi", "nl-v1")
+    assert (log.algorithm, log.source, log.query, log.prompt_version) == ("local", "fallback", "90s sci-fi", "nl-v2")
     assert log.user == user and len(log.movie_ids) == 3
 
 
