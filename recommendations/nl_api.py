@@ -58,7 +58,9 @@ class NlInterpretationSerializer(serializers.Serializer):
     people = serializers.ListField(child=serializers.CharField(), help_text="Catalog people named in the request.")
     year_from = serializers.IntegerField(allow_null=True)
     year_to = serializers.IntegerField(allow_null=True)
-    audience = serializers.ChoiceField(choices=["family"], allow_null=True)
+    audience = serializers.ChoiceField(
+        choices=["family", "adults"], allow_null=True, help_text="`family` (for kids) or `adults` (not for kids)."
+    )
     languages = serializers.ListField(
         child=serializers.CharField(), help_text="Original languages asked for (ISO 639-1), e.g. `fr`."
     )

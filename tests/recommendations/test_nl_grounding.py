@@ -16,8 +16,15 @@ from tests.recommendations.test_nl_local import build_catalog
 URL = "/api/recommend/"
 QUERY = "something like Amélie but darker"
 # What the fake model "knows": (title, year, imdb id). Real ones are in build_catalog's catalog.
-REAL = [("La Haine", 1995, None), ("Oldboy", 2004, None), ("se7en", 1995, None), ("Gisaengchung", None, "tt6751668")]
-REAL_TITLES = {"La Haine", "Oldboy", "Se7en", "Parasite"}  # Oldboy is 2003 here: a year within one is the same film
+REAL = [
+    ("La Haine", 1995, None),
+    ("Oldboy", 2004, None),
+    ("se7en", 1995, None),
+    ("Gisaengchung", None, "tt6751668"),
+    ("Toy Story", 1995, None),  # a family film: "darker" keeps it out of our candidates
+]
+# Oldboy is 2003 here: a year within one is the same film.
+REAL_TITLES = {"La Haine", "Oldboy", "Se7en", "Parasite", "Toy Story"}
 INVENTED = [("Delicatessen", 1991, None), ("The City of Lost Children", 1995, None), ("Midnight Catacombs", 2007, None)]
 WRONG_YEAR = [("Notting Hill", 2006, None)]  # 1999 in the catalog: seven years off is another film
 AMBIGUOUS = [("Solaris", None, None)]  # two Solaris in the catalog and no year
@@ -32,7 +39,7 @@ def knowing_model(named, *, picks: int = 2):
 
     def answer(body):
         schema = body["response_format"]["json_schema"]["schema"]
-        avoid = {t.casefold() for t, _, _ in named} | {"notting hill"}
+        avoid = {t.casefold() for t, _, _ in named} | {"notting hill", "parasite"}
         chosen = [(i, t) for i, t in candidate_ids(body) if t.casefold() not in avoid][:picks]
         content = {"recommendations": [{"tmdb_id": i, "title": t, "reason": "From the list."} for i, t in chosen]}
         if "suggestions" in schema["properties"]:
@@ -81,7 +88,7 @@ def test_real_named_films_are_answered_and_invented_ones_never(api_client, catal
     for title in REAL_TITLES:
         assert results[title]["grounding"] == ("candidate" if title in candidates else "suggested")
         assert results[title]["reason"].startswith("Known: ")
-    assert any(r["grounding"] == "suggested" for r in body["results"])
+    assert "Toy Story" not in candidates and results["Toy Story"]["grounding"] == "suggested"
     assert not {"Delicatessen", "The City of Lost Children", "Midnight Catacombs", "Notting Hill", "Solaris"} & set(
         results
     )
@@ -89,7 +96,7 @@ def test_real_named_films_are_answered_and_invented_ones_never(api_client, catal
     assert len(picked) == 2 and all(r["grounding"] == "candidate" for r in picked)
     assert set(results) <= set(Movie.objects.values_list("title", flat=True))
     counters = usage.counters_for()
-    assert counters["llm.suggestion.resolved"] == 4
+    assert counters["llm.suggestion.resolved"] == 5
     assert counters["llm.suggestion.invented"] == 4  # three unknown titles, one year beyond one
     assert counters["llm.suggestion.ambiguous"] == 1
 
@@ -135,7 +142,7 @@ def test_a_signed_in_callers_seen_and_not_interested_films_are_never_answered(ca
 
     assert body["source"] == "llm"
     assert not {"La Haine", "Oldboy", "Se7en"} & set(by_title(body))
-    assert by_title(body)["Parasite"]["grounding"] in ("suggested", "candidate")
+    assert by_title(body)["Toy Story"]["grounding"] == "suggested"
     assert usage.counters_for()["llm.suggestion.excluded"] == 3
 
 
