@@ -211,3 +211,19 @@ def test_a_slow_model_still_answers_within_the_deadline_from_the_local_ranking(a
     fake_llm.reply_with(slow)
     body = post(api_client).json()
     assert (body["source"], body["fallback_reason"]) == ("fallback", "timeout")
+
+
+def test_a_slow_tmdb_search_stops_at_the_shared_deadline_and_the_picks_still_answer(
+    api_client, catalog, fake_llm, tmdb, settings
+):
+    settings.OPENAI_TIMEOUT = 1.5
+    tmdb.delay = 5
+    before = Movie.objects.count()
+    fake_llm.reply_with(knowing_model([(f"Unknown Film {i}", 2000, None) for i in range(3)] + REAL[:1]))
+
+    body = post(api_client).json()
+
+    assert body["source"] == "llm"
+    assert "La Haine" in by_title(body) and len(body["results"]) == 3
+    assert Movie.objects.count() == before
+    assert [r.path for r in tmdb.requests].count("/search/movie") < 3  # no search starts once time is up
