@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 
 from movie_backend import usage
 from movies.models import Movie
+from recommendations import grounding, llm
 from tests.conftest import client_for
 from tests.factories import FavoriteFactory, InteractionFactory, MovieFactory, UserFactory
 from tests.fakes.openai_server import FakeOpenAI, candidate_ids
@@ -227,3 +229,13 @@ def test_a_slow_tmdb_search_stops_at_the_shared_deadline_and_the_picks_still_ans
     assert "La Haine" in by_title(body) and len(body["results"]) == 3
     assert Movie.objects.count() == before
     assert [r.path for r in tmdb.requests].count("/search/movie") < 3  # no search starts once time is up
+
+
+def test_resolving_twenty_names_costs_a_fixed_handful_of_queries(catalog, django_assert_max_num_queries):
+    user = UserFactory()
+    names = [llm.LlmSuggestion(title=t, year=y, imdb_id=i or "", reason="") for t, y, i in REAL + INVENTED]
+    names += [llm.LlmSuggestion(title=f"Unknown {n}", year=2000, imdb_id=f"tt{n:07d}", reason="") for n in range(20)]
+    with django_assert_max_num_queries(4):  # titles, IMDb ids, seen or hidden, favorites
+        outcome = grounding.ground_suggestions(suggestions=names, user=user, deadline=time.monotonic() + 5)
+    assert [g.movie.title for g in outcome.kept] == ["La Haine", "Oldboy", "Se7en", "Parasite", "Toy Story"]
+    assert sum(outcome.counts.values()) == llm.MAX_SUGGESTIONS_READ
