@@ -14,7 +14,7 @@ help:
 	@echo "make test    ruff, migrations check, schema validation and pytest"
 	@echo "make lint    ruff check and format check"
 	@echo "make worker  Celery worker (needs REDIS_URL); make beat: the scheduler"
-	@echo "make bench   benchmarks (bench/; BENCH=warm or BENCH=search for one); make eval: offline recommendation quality"
+	@echo "make bench   benchmarks (bench/; BENCH=warm or BENCH=search for one); make eval: offline recommendation quality (BENCH=nl: natural language)"
 	@echo "make fuzz    schemathesis against a throwaway server (FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME bound it)"
 
 # The venv is rebuilt only when a requirements file changes; a second run starts fast.
@@ -65,9 +65,14 @@ fuzz: $(VENV)/.installed-dev
 	$(PY) bench/fuzz.py
 
 # Offline quality on MovieLens; the run is also stored for GET /api/admin/model-performance/ (same database as make run).
+# make eval BENCH=nl: the natural-language query set against the fallback and a scripted model (bench/eval_nl.py).
 eval: $(VENV)/.installed-dev
+ifeq ($(BENCH),nl)
+	$(PY) bench/eval_nl.py
+else
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py evaluate_recommendations
+endif
 
 # Swagger UI in headless chromium (apt-get install chromium): renders, lists every tag, Authorize works.
 screenshot: $(VENV)/.installed-dev

@@ -30,6 +30,12 @@ UsageSummary = inline_serializer(
         "llm_prompt_tokens": serializers.IntegerField(),
         "llm_completion_tokens": serializers.IntegerField(),
         "llm_fallbacks": serializers.IntegerField(),
+        "llm_suggestions_resolved": serializers.IntegerField(
+            help_text="Films the LLM named from its own knowledge that resolved to one catalog movie."
+        ),
+        "llm_suggestions_dropped": serializers.IntegerField(
+            help_text="Films the LLM named that were dropped: invented, ambiguous, seen or hidden, repeated."
+        ),
         "throttled": serializers.IntegerField(),
     },
 )
@@ -45,7 +51,8 @@ class UsageApi(APIView):
             "Today's live counters (shared by every process through Redis) and the daily history rolled up "
             "into the database. Counter names: `tmdb.request.<endpoint>.<outcome>`, `cache.hit.<family>`, "
             "`cache.miss.<family>`, `llm.call.<outcome>`, `llm.tokens.prompt|completion`, "
-            "`llm.fallback.<reason>`, `throttle.<view>`. Staff only."
+            "`llm.fallback.<reason>`, `llm.suggestion.<outcome>` (resolved, invented, ambiguous, excluded, "
+            "repeated), `throttle.<view>`. Staff only."
         ),
         parameters=[
             OpenApiParameter(

@@ -406,6 +406,8 @@ OPENAI_BASE_URL = config("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = config("OPENAI_MODEL", default="gpt-5-mini")
 # Deadline for the whole LLM step, one retry included.
 OPENAI_TIMEOUT = config("OPENAI_TIMEOUT", default=20, cast=float)
+# The natural-language prompt (recommendations/prompts/); empty: the current one. `nl-v1` for comparison.
+NL_PROMPT_VERSION = config("NL_PROMPT_VERSION", default="")
 
 # --- Operations -----------------------------------------------------------------------------------
 

@@ -132,7 +132,8 @@ def _total(counters: dict[str, int], prefix: str, exclude_suffix: str | None = N
 def summarize(counters: dict[str, int]) -> dict[str, float | int]:
     """Headline figures from flat counters named by the conventions:
     tmdb.request.<endpoint>.<outcome>, cache.hit.<family> / cache.miss.<family>, llm.call.<outcome>,
-    llm.tokens.prompt / llm.tokens.completion, llm.fallback.<reason>, throttle.<scope>."""
+    llm.tokens.prompt / llm.tokens.completion, llm.fallback.<reason>, llm.suggestion.<outcome> (films the
+    model named: resolved, invented, ambiguous, excluded, repeated), throttle.<scope>."""
     hits, misses = _total(counters, "cache.hit."), _total(counters, "cache.miss.")
     return {
         "tmdb_calls": _total(counters, "tmdb.request."),
@@ -145,5 +146,7 @@ def summarize(counters: dict[str, int]) -> dict[str, float | int]:
         "llm_prompt_tokens": counters.get("llm.tokens.prompt", 0),
         "llm_completion_tokens": counters.get("llm.tokens.completion", 0),
         "llm_fallbacks": _total(counters, "llm.fallback."),
+        "llm_suggestions_resolved": counters.get("llm.suggestion.resolved", 0),
+        "llm_suggestions_dropped": _total(counters, "llm.suggestion.", exclude_suffix=".resolved"),
         "throttled": _total(counters, "throttle."),
     }

@@ -4,6 +4,7 @@
           ─► rank over the CatalogIndex (+ the caller's profile, a popularity/quality prior)
           ─► top K candidates (30..60) ─► prompt (recommendations/prompts) ─► llm.llm_recommend
           ─► keep only candidate ids, dedupe, cap ─► answer (source "llm")
+          ─► nl-v2: films the model names itself, resolved to exactly one catalog movie (grounding.py), merged
     any failure, no key, nothing valid ─► the local ranking itself (source "fallback", with the reason)
 
 The CatalogIndex is a compact in-process structure (numpy arrays and inverted indexes over titles, people and
@@ -20,6 +21,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,12 +35,19 @@ from django.db import connections
 from movie_backend import usage
 from movies.models import Genre, Movie
 from movies.selectors import movies_visible_to
-from recommendations import llm, selectors
+from recommendations import grounding, llm, selectors
 from recommendations.engine.text import name_key as _name_key
 from recommendations.engine.text import normalize_text
 from recommendations.engine.text import tokens as _tokens
 from recommendations.models import RecommendationLog
-from recommendations.prompts import CURRENT_NL_VERSION, PromptCandidate, PromptExtensions, build_nl_messages
+from recommendations.nl_vocab import ADULT_AVOID, ADULTS_RE, COMPARATIVE_MOODS, THEME_PHRASES
+from recommendations.prompts import (
+    PromptCandidate,
+    PromptExtensions,
+    build_nl_messages,
+    nl_prompt_version,
+    suggests,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +378,8 @@ class CatalogIndex:
     max_title_tokens: int
     languages: np.ndarray  # per row, an index into language_codes
     language_codes: dict[str, int]  # ISO 639-1 code -> small int
+    keyword_rows: dict[str, np.ndarray] = field(default_factory=dict)  # whole keyword (normalized) -> rows
+    surnames: dict[str, str] = field(default_factory=dict)  # a last name borne by one person only -> name key
 
     @property
     def size(self) -> int:
@@ -474,6 +485,7 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
     directors: dict[str, list[int]] = defaultdict(list)
     writers: dict[str, list[int]] = defaultdict(list)
     titles: dict[str, list[int]] = defaultdict(list)
+    keyword_rows: dict[str, list[int]] = defaultdict(list)
     display_names: dict[str, str] = {}
     max_title_tokens = 1
     languages: list[int] = []
@@ -552,6 +564,7 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
         add_people(cast_list[:30] if isinstance(cast_list, list) else [], cast, row)
         for keyword in kws if isinstance(kws, list) else []:
             if isinstance(keyword, str):
+                _append(keyword_rows[normalize_text(keyword)], row)
                 for word in set(_tokens(keyword)):
                     _append(other_tokens[word], row)
 
@@ -600,7 +613,19 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
         max_title_tokens=max_title_tokens,
         languages=np.asarray(languages, dtype=np.int16),
         language_codes=language_codes,
+        keyword_rows=_as_arrays(keyword_rows),
+        surnames=_surnames([*cast, *directors, *writers]),
     )
+
+
+def _surnames(keys: Iterable[str]) -> dict[str, str]:
+    """Last names (3+ letters) that name one person of the catalog only ("kubrick" -> "stanley kubrick")."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        parts = key.split()
+        if len(parts) > 1 and len(parts[-1]) > 2:
+            owners[parts[-1]].add(key)
+    return {last: next(iter(names)) for last, names in owners.items() if len(names) == 1}
 
 
 # --- Query understanding ----------------------------------------------------------------------------------
@@ -618,6 +643,9 @@ class Intent:
     year_to: int | None = None
     eras: list[str] = field(default_factory=list)
     kids: bool = False
+    adults: bool = False  # "for adults", "not for kids": no Family or Animation unless asked for
+    themes: list[str] = field(default_factory=list)  # THEME_PHRASES keys the catalog's keywords carry
+    comparative: bool = False  # a mood said as a comparative ("darker") weighs more
     exclude_genres: list[str] = field(default_factory=list)
     like_rows: list[int] = field(default_factory=list)
     like_people: list[str] = field(default_factory=list)  # filled by nl_retrieve from the named titles
@@ -721,6 +749,29 @@ def _parse_eras(text: str, index: CatalogIndex, intent: Intent) -> str:
     return text
 
 
+_MOODS_BY_LABEL = {mood.label: mood for mood in MOOD_PHRASES.values()}
+
+
+def theme_keywords(phrase: str) -> tuple[str, ...]:
+    return tuple(normalize_text(k) for k in THEME_PHRASES.get(phrase, ()))
+
+
+def _parse_themes_and_comparatives(text: str, index: CatalogIndex, intent: Intent) -> str:
+    """Themes the catalog's keywords carry ("strong female lead", "time travel") and comparative moods."""
+    for phrase, start, end in _find_phrases(text, THEME_PHRASES):
+        if any(k in index.keyword_rows for k in theme_keywords(phrase)):
+            if phrase not in intent.themes:
+                intent.themes.append(phrase)
+            text = _blank(text, start, end)
+    for phrase, start, end in _find_phrases(text, COMPARATIVE_MOODS):
+        mood = _MOODS_BY_LABEL[COMPARATIVE_MOODS[phrase]]
+        if mood not in intent.moods:
+            intent.moods.append(mood)
+        intent.comparative = True
+        text = _blank(text, start, end)
+    return text
+
+
 def parse_query(query: str, index: CatalogIndex) -> Intent:
     """What the request asks for, in terms the catalog can answer."""
     intent = Intent()
@@ -756,7 +807,10 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
                     text = _blank(text, pos, pos + len(phrase))
                 break
 
-    text = _NOT_KIDS_RE.sub(lambda m: " " * len(m.group(0)), text)
+    for regex in (_NOT_KIDS_RE, ADULTS_RE):
+        if regex.search(text):
+            intent.adults = True
+            text = regex.sub(lambda m: " " * len(m.group(0)), text)
     if _KIDS_RE.search(text):
         intent.kids = True
         text = _KIDS_RE.sub(lambda m: " " * len(m.group(0)), text)
@@ -768,6 +822,7 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
         text = regex.sub(lambda m: " " * len(m.group(0)), text)
 
     text = _parse_eras(text, index, intent)
+    text = _parse_themes_and_comparatives(text, index, intent)
 
     for phrase, start, end in _find_phrases(text, list(GENRE_PHRASES) + list(KEEP_AS_KEYWORD) + list(MOOD_PHRASES)):
         if phrase in MOOD_PHRASES and phrase not in GENRE_PHRASES:
@@ -816,7 +871,12 @@ def parse_query(query: str, index: CatalogIndex) -> Intent:
                 break
         else:
             word = words[i]
-            if word not in STOPWORDS and (len(word) > 2 or word.isdigit()) and word not in intent.keywords:
+            person = index.surnames.get(word) if word not in index.title_tokens else None
+            if person is not None and word not in STOPWORDS:
+                # A last name alone ("Kubrick") when it names one person of the catalog only.
+                if person not in intent.people:
+                    intent.people.append(person)
+            elif word not in STOPWORDS and (len(word) > 2 or word.isdigit()) and word not in intent.keywords:
                 intent.keywords.append(word)
             i += 1
     intent.keywords = intent.keywords[:12]
@@ -836,6 +896,9 @@ W_LIKE = 4.0
 W_SOFT_GENRE = 1.5
 W_LANGUAGE = 3.0
 W_SUBGENRE = 3.0
+W_THEME = 3.0
+# A comparative mood ("like X but darker") outweighs the similarity to the title it is compared with.
+W_MOOD_COMPARATIVE = 5.0
 W_PRIOR = 1.0
 W_PROFILE = 1.0
 
@@ -903,6 +966,10 @@ def rank_catalog(
         if avoid:
             allowed &= ~index.genres[:, avoid].any(axis=1)
         allowed &= ~index.adult
+    elif intent.adults:
+        adult_avoid = [c for c in index.genre_columns(ADULT_AVOID) if c not in requested_cols]
+        if adult_avoid:
+            allowed &= ~index.genres[:, adult_avoid].any(axis=1)
     people_hit = np.zeros(n, dtype=bool)
     for key in intent.people:
         rows = [index.cast.get(key), index.directors.get(key), index.writers.get(key)]
@@ -923,13 +990,15 @@ def rank_catalog(
         distance = np.where(years < low, low - years, np.where(years > high, years - high, 0.0))
         era = np.where(distance == 0, W_ERA, 0.5 * W_ERA * np.clip(1 - distance / 10.0, 0, 1))
         score += np.where(index.years > 0, era, 0.0)
+    # Compared with a named title ("like Amélie but darker"), the mood outweighs the likeness.
+    w_mood = W_MOOD_COMPARATIVE if intent.comparative and intent.like_rows else W_MOOD
     for mood in intent.moods:
         # The mood's first genre is its core ("scary": Horror); the others count half.
         cols = index.genre_columns(mood.genres)
         if cols:
             core = index.genres[:, cols[0]] if index.genre_column(mood.genres[0]) == cols[0] else None
             other = index.genres[:, cols].any(axis=1)
-            score += W_MOOD * (np.maximum(core, 0.5 * other) if core is not None else 0.5 * other)
+            score += w_mood * (np.maximum(core, 0.5 * other) if core is not None else 0.5 * other)
         avoid = [c for c in index.genre_columns(mood.avoid) if c not in requested_cols]
         if avoid:
             score -= W_MOOD_AVOID * index.genres[:, avoid].any(axis=1)
@@ -940,6 +1009,10 @@ def rank_catalog(
         score += W_SOFT_GENRE * index.genres[:, col]
     for phrase in intent.subgenres:
         score += W_SUBGENRE * _phrase_rows(index, phrase, n)
+    for phrase in intent.themes:
+        themed = _rows_mask(n, [index.keyword_rows[k] for k in theme_keywords(phrase) if k in index.keyword_rows])
+        score += W_THEME * themed
+        hard.append(themed)
     for word in intent.keywords:
         for table, weight in ((index.title_tokens, W_TITLE_TOKEN), (index.other_tokens, W_OTHER_TOKEN)):
             rows = table.get(word)
@@ -1026,6 +1099,9 @@ def _reasons(index: CatalogIndex, intent: Intent, profile: Profile | None, row: 
             parts.append(f"{mood.label} ({', '.join(g for g in mood.genres if g in genres)})")
     if intent.kids and any(g in genres for g in KIDS_GENRES):
         parts.append("suitable for a family audience")
+    themes = [p for p in intent.themes if any(row in index.keyword_rows.get(k, ()) for k in theme_keywords(p))]
+    if themes:
+        parts.append("about " + ", ".join(f"“{p}”" for p in themes[:2]))
     if intent.like_rows:
         shared = set(genres) & {index.genre_names[c] for r in intent.like_rows for c in np.flatnonzero(index.genres[r])}
         if shared:
@@ -1142,6 +1218,8 @@ class NlResult:
     movie: Movie
     reason: str
     score: float
+    # "candidate": retrieved by the local engine; "suggested": named by the model and resolved in the catalog.
+    grounding: str = "candidate"
 
 
 @dataclass
@@ -1183,11 +1261,11 @@ def _interpretation(index: CatalogIndex, intent: Intent) -> dict[str, Any]:
         "people": [index.display_names.get(k, k.title()) for k in intent.people],
         "year_from": intent.year_from,
         "year_to": intent.year_to,
-        "audience": "family" if intent.kids else None,
+        "audience": "family" if intent.kids else "adults" if intent.adults else None,
         "languages": intent.languages,
         "exclude_genres": intent.exclude_genres,
         "like_titles": [],
-        "keywords": intent.subgenres + intent.keywords,
+        "keywords": intent.themes + intent.subgenres + intent.keywords,
     }
 
 
@@ -1208,6 +1286,8 @@ def _extensions(index: CatalogIndex, intent: Intent, profile: Profile | None) ->
     exclusions = list(intent.exclude_genres)
     if intent.kids:
         exclusions.append("anything unsuitable for children")
+    elif intent.adults:
+        exclusions.append("family and animated films (an adult audience)")
     return PromptExtensions(
         mood=tuple(m.label for m in intent.moods),
         actors=tuple(index.display_names.get(k, k.title()) for k in intent.people),
@@ -1226,11 +1306,15 @@ class Retrieval:
     ranked: list[Ranked]
     movies: dict[int, Movie]  # tmdb_id -> movie, candidates only, in ranking order
     messages: list[dict[str, str]]
+    prompt_version: str
 
 
-def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = None) -> Retrieval:
+def nl_retrieve(
+    *, query: str, limit: int, user, index: CatalogIndex | None = None, version: str | None = None
+) -> Retrieval:
     """The bounded candidate set for a request, and the prompt that would rerank it."""
     index = index or get_catalog_index()
+    version = version or nl_prompt_version()
     intent = parse_query(query, index)
     if intent.like_rows:
         liked = Movie.objects.filter(pk__in=[int(index.pks[r]) for r in intent.like_rows])
@@ -1268,9 +1352,21 @@ def nl_retrieve(*, query: str, limit: int, user, index: CatalogIndex | None = No
         for movie in movies.values()
     ]
     messages = build_nl_messages(
-        query=query, limit=limit, candidates=candidates, extensions=_extensions(index, intent, profile)
+        query=query,
+        limit=limit,
+        candidates=candidates,
+        extensions=_extensions(index, intent, profile),
+        version=version,
     )
-    return Retrieval(index=index, intent=intent, profile=profile, ranked=kept, movies=movies, messages=messages)
+    return Retrieval(
+        index=index,
+        intent=intent,
+        profile=profile,
+        ranked=kept,
+        movies=movies,
+        messages=messages,
+        prompt_version=version,
+    )
 
 
 def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_id: str = "") -> NlAnswer:
@@ -1282,7 +1378,8 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
     limit = max(1, min(MAX_LIMIT, int(limit)))
     # The cache key names the catalog the index reflects (it may trail the database while rebuilding).
     index = get_catalog_index(catalog_version())
-    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=CURRENT_NL_VERSION, catalog=index.version)
+    version = nl_prompt_version()
+    key = nl_cache_key(query=query, limit=limit, user=user, prompt_version=version, catalog=index.version)
     cached = cache.get(key)
     if cached is not None:
         answer = _answer_from_cache(cached, query=query, user=user)
@@ -1292,7 +1389,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
             return answer
     usage.count("cache.miss.nl")
 
-    retrieval = nl_retrieve(query=query, limit=limit, user=user, index=index)
+    retrieval = nl_retrieve(query=query, limit=limit, user=user, index=index, version=version)
     interpretation = _interpretation(retrieval.index, retrieval.intent)
     interpretation["like_titles"] = [
         m.title for m in Movie.objects.filter(pk__in=[int(retrieval.index.pks[r]) for r in retrieval.intent.like_rows])
@@ -1314,7 +1411,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
         reason = llm.LlmNotConfigured.reason
     else:
         try:
-            llm_answer = llm.llm_recommend(messages=retrieval.messages)
+            llm_answer, results = _llm_step(retrieval, limit=limit, user=user)
         except llm.LlmError as exc:
             reason = exc.reason
         except Exception:  # an unexpected failure in the LLM step still answers, from the local ranking
@@ -1322,7 +1419,6 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
             reason = "error"
         else:
             prompt_tokens, completion_tokens = llm_answer.prompt_tokens, llm_answer.completion_tokens
-            results = _validated(llm_answer.recommendations, retrieval.movies, limit)
             if results:
                 source, model = "llm", llm_answer.model
             else:
@@ -1335,7 +1431,7 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
         query=query,
         source=source,
         results=results,
-        prompt_version=CURRENT_NL_VERSION,
+        prompt_version=version,
         model=model,
         fallback_reason=reason if source == "fallback" else None,
         cached=False,
@@ -1348,20 +1444,58 @@ def nl_recommend(*, query: str, limit: int = DEFAULT_LIMIT, user=None, request_i
     return answer
 
 
-def _validated(items: list[llm.LlmRecommendation], movies: dict[int, Movie], limit: int) -> list[NlResult]:
-    """Only candidates, each once, at most `limit`, in the model's order; scores fall with the position."""
-    chosen: list[tuple[Movie, str]] = []
+def _llm_step(retrieval: Retrieval, *, limit: int, user) -> tuple[llm.LlmAnswer, list[NlResult]]:
+    """Ask the model (one call) and keep what is grounded: candidates it picked and, with a suggesting prompt,
+    films it named that resolve to one catalog movie. The call and the resolution share one OPENAI_TIMEOUT."""
+    deadline = time.monotonic() + float(settings.OPENAI_TIMEOUT)
+    suggesting = suggests(retrieval.prompt_version)
+    answer = llm.llm_recommend(
+        messages=retrieval.messages,
+        response_format=llm.SUGGESTIONS_RESPONSE_FORMAT if suggesting else llm.RESPONSE_FORMAT,
+        deadline=deadline,
+    )
+    picked = [
+        (movie, item.reason, "candidate")
+        for item in answer.recommendations
+        if (movie := retrieval.movies.get(item.tmdb_id)) is not None
+    ]
+    named: list[tuple[Movie, str, str]] = []
+    if suggesting and answer.suggestions:
+        try:
+            outcome = grounding.ground_suggestions(suggestions=answer.suggestions, user=user, deadline=deadline)
+        except Exception:  # the model's picks among our candidates still answer without its named films
+            logger.exception("grounding the films the model named failed")
+            outcome = grounding.GroundingOutcome()
+        liked = {int(retrieval.index.pks[r]) for r in retrieval.intent.like_rows}  # "like X" never answers X
+        named = [
+            (g.movie, g.reason, "candidate" if g.movie.tmdb_id in retrieval.movies else "suggested")
+            for g in outcome.kept
+            if g.movie.pk not in liked
+        ]
+    return answer, _merged(picked, named, limit)
+
+
+def _merged(picked: list[tuple[Movie, str, str]], named: list[tuple[Movie, str, str]], limit: int) -> list[NlResult]:
+    """The model's picks among our candidates and the films it named, alternating (a named film first: the
+    prompt asks for films that fit better than the candidates), each once, at most `limit`; scores fall with
+    the position."""
+    order: list[tuple[Movie, str, str]] = []
+    for i in range(max(len(picked), len(named))):
+        order.extend(source[i] for source in (named, picked) if i < len(source))
+    chosen: list[tuple[Movie, str, str]] = []
     seen: set[int] = set()
-    for item in items:
-        movie = movies.get(item.tmdb_id)
-        if movie is None or item.tmdb_id in seen:
+    for movie, reason, how in order:
+        if movie.tmdb_id in seen:
             continue
-        seen.add(item.tmdb_id)
-        chosen.append((movie, item.reason or "Picked for your request."))
+        seen.add(movie.tmdb_id)
+        chosen.append((movie, reason or "Picked for your request.", how))
         if len(chosen) == limit:
             break
     total = len(chosen)
-    return [NlResult(movie=m, reason=r, score=round(1 - i / (total + 1), 4)) for i, (m, r) in enumerate(chosen)]
+    return [
+        NlResult(movie=m, reason=r, score=round(1 - i / (total + 1), 4), grounding=how)
+        for i, (m, r, how) in enumerate(chosen)
+    ]
 
 
 def _answer_to_cache(answer: NlAnswer) -> dict[str, Any]:
@@ -1371,7 +1505,7 @@ def _answer_to_cache(answer: NlAnswer) -> dict[str, Any]:
         "fallback_reason": answer.fallback_reason,
         "prompt_version": answer.prompt_version,
         "interpretation": answer.interpretation,
-        "items": [[r.movie.tmdb_id, r.reason, r.score] for r in answer.results],
+        "items": [[r.movie.tmdb_id, r.reason, r.score, r.grounding] for r in answer.results],
     }
 
 
@@ -1381,12 +1515,12 @@ def _answer_from_cache(payload: dict[str, Any], *, query: str, user) -> NlAnswer
         movies = {
             m.tmdb_id: m
             for m in movies_visible_to(user=user)
-            .filter(tmdb_id__in=[tmdb_id for tmdb_id, _, _ in items])
+            .filter(tmdb_id__in=[item[0] for item in items])
             .prefetch_related("genres")
         }
         results = [
-            NlResult(movie=movies[tmdb_id], reason=reason, score=score)
-            for tmdb_id, reason, score in items
+            NlResult(movie=movies[tmdb_id], reason=reason, score=score, grounding=how)
+            for tmdb_id, reason, score, how in items
             if tmdb_id in movies
         ]
         if items and not results:

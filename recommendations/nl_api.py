@@ -31,9 +31,16 @@ class NlRecommendationSerializer(MovieSummarySerializer):
     score = serializers.FloatField(
         help_text="Relevance in [0, 1], decreasing down the list (the LLM's order, or the local score)."
     )
+    grounding = serializers.ChoiceField(
+        choices=["candidate", "suggested"],
+        help_text=(
+            "How it was found: `candidate`, retrieved from the catalog by the local engine; `suggested`, named "
+            "by the model from its own knowledge and resolved to exactly this catalog movie."
+        ),
+    )
 
     class Meta(MovieSummarySerializer.Meta):
-        fields = ["tmdb_id", "title", "reason", "score"] + [
+        fields = ["tmdb_id", "title", "reason", "score", "grounding"] + [
             f for f in MovieSummarySerializer.Meta.fields if f not in ("tmdb_id", "title")
         ]
 
@@ -41,6 +48,7 @@ class NlRecommendationSerializer(MovieSummarySerializer):
         data = dict(MovieSummarySerializer(result.movie, context=self.context).data)
         data["reason"] = result.reason
         data["score"] = result.score
+        data["grounding"] = result.grounding
         return {key: data[key] for key in self.Meta.fields if key in data}  # user_state only when signed in
 
 
@@ -50,7 +58,9 @@ class NlInterpretationSerializer(serializers.Serializer):
     people = serializers.ListField(child=serializers.CharField(), help_text="Catalog people named in the request.")
     year_from = serializers.IntegerField(allow_null=True)
     year_to = serializers.IntegerField(allow_null=True)
-    audience = serializers.ChoiceField(choices=["family"], allow_null=True)
+    audience = serializers.ChoiceField(
+        choices=["family", "adults"], allow_null=True, help_text="`family` (for kids) or `adults` (not for kids)."
+    )
     languages = serializers.ListField(
         child=serializers.CharField(), help_text="Original languages asked for (ISO 639-1), e.g. `fr`."
     )
@@ -63,7 +73,10 @@ class NlRecommendResponseSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The request's query, trimmed.")
     source = serializers.ChoiceField(
         choices=["llm", "fallback"],
-        help_text="`llm`: the LLM reranked our candidates. `fallback`: the local engine answered.",
+        help_text=(
+            "`llm`: the LLM reranked our candidates (and named films we resolved). `fallback`: the local engine "
+            "answered."
+        ),
     )
     fallback_reason = serializers.ChoiceField(
         choices=[
@@ -80,7 +93,7 @@ class NlRecommendResponseSerializer(serializers.Serializer):
         help_text="Why the local engine answered; null when `source` is `llm`.",
     )
     model = serializers.CharField(allow_null=True, help_text="The LLM that answered; null on fallback.")
-    prompt_version = serializers.CharField(help_text="Version of the prompt templates, e.g. `nl-v1`.")
+    prompt_version = serializers.CharField(help_text="Version of the prompt templates, e.g. `nl-v2`.")
     cached = serializers.BooleanField(help_text="Served from the answer cache (no LLM call).")
     interpretation = NlInterpretationSerializer(help_text="What the local engine understood from the query.")
     results = NlRecommendationSerializer(many=True)
@@ -104,6 +117,7 @@ _EXAMPLE_MOVIE = {
     "title": "The Matrix",
     "reason": "A 90s science-fiction classic about questioning reality.",
     "score": 0.9091,
+    "grounding": "candidate",
     "overview": "",
     "release_date": "1999-03-31",
     "genres": [{"id": 28, "name": "Action"}, {"id": 878, "name": "Science Fiction"}],
@@ -128,7 +142,10 @@ class NlRecommendApi(APIView):
         description=(
             "Retrieve-then-rerank: the local engine picks 30 to 60 candidates from the catalog (genres, moods, "
             "people, eras, audiences, keywords, your profile when logged in, popularity), and the LLM chooses and "
-            "explains from those only. Ids outside the candidates are dropped. Without an LLM, or when it fails, "
+            "explains from those. Ids outside the candidates are dropped. The LLM may also name films from its own "
+            "knowledge (title and year, or IMDb id): each is kept only when it resolves to exactly one catalog "
+            "movie (`grounding: suggested`), never when seen or not interesting to you. Without an LLM, or when "
+            "it fails, "
             "times out or answers badly, the local ranking answers with `source: fallback` and a "
             "`fallback_reason`. Repeated questions are served from a cache. Throttled (scope `recommend`): per "
             "IP address for anonymous callers, per user when authenticated."
@@ -147,7 +164,7 @@ class NlRecommendApi(APIView):
                     "source": "llm",
                     "fallback_reason": None,
                     "model": "gpt-5-mini",
-                    "prompt_version": "nl-v1",
+                    "prompt_version": "nl-v2",
                     "cached": False,
                     "interpretation": _EXAMPLE_INTERPRETATION,
                     "results": [_EXAMPLE_MOVIE],
@@ -161,7 +178,7 @@ class NlRecommendApi(APIView):
                     "source": "fallback",
                     "fallback_reason": "not_configured",
                     "model": None,
-                    "prompt_version": "nl-v1",
+                    "prompt_version": "nl-v2",
                     "cached": False,
                     "interpretation": _EXAMPLE_INTERPRETATION,
                     "results": [

@@ -48,6 +48,19 @@ def hidden_for(*, user) -> QuerySet[Interaction]:
     return Interaction.objects.filter(user=user, type__in=HIDDEN_TYPES)
 
 
+def excluded_movie_pks(*, user, pks: Iterable[int]) -> set[int]:
+    """Of these movie pks, the ones never recommended to this caller: seen (a favorite or a SEEN_TYPES
+    interaction) or hidden (HIDDEN_TYPES). Nothing for an anonymous caller."""
+    pks = list(pks)
+    if not pks or user is None or not user.is_authenticated:
+        return set()
+    kinds = (*SEEN_TYPES, *HIDDEN_TYPES)
+    excluded = set(
+        Interaction.objects.filter(user=user, movie_id__in=pks, type__in=kinds).values_list("movie_id", flat=True)
+    )
+    return excluded | set(Favorite.objects.filter(user=user, movie_id__in=pks).values_list("movie_id", flat=True))
+
+
 def is_hidden(kind: str) -> bool:
     """Whether a signal of this kind (an Interaction type or "favorite") hides its movie."""
     return kind in HIDDEN_TYPES

@@ -13,7 +13,9 @@ from types import ModuleType
 from recommendations.prompts import nl_v1, nl_v2
 
 TEMPLATES: dict[str, ModuleType] = {nl_v1.VERSION: nl_v1, nl_v2.VERSION: nl_v2}
-CURRENT_NL_VERSION = nl_v1.VERSION
+# nl-v2 lets the model name films from its knowledge (grounded by recommendations.grounding); nl-v1 stays
+# selectable with NL_PROMPT_VERSION=nl-v1 for comparison (make eval BENCH=nl runs both).
+CURRENT_NL_VERSION = nl_v2.VERSION
 
 
 def nl_prompt_version() -> str:

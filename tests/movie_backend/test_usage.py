@@ -36,6 +36,9 @@ def test_summary_derives_headline_figures():
         "llm.tokens.prompt": 900,
         "llm.tokens.completion": 80,
         "llm.fallback.timeout": 1,
+        "llm.suggestion.resolved": 4,
+        "llm.suggestion.invented": 2,
+        "llm.suggestion.ambiguous": 1,
         "throttle.RecommendApi": 6,
     }
 
@@ -52,6 +55,8 @@ def test_summary_derives_headline_figures():
         "llm_prompt_tokens": 900,
         "llm_completion_tokens": 80,
         "llm_fallbacks": 1,
+        "llm_suggestions_resolved": 4,
+        "llm_suggestions_dropped": 3,
         "throttled": 6,
     }
 

@@ -50,7 +50,7 @@ def test_happy_path_the_llm_reranks_our_candidates(api_client, catalog, fake_llm
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["source"], body["model"], body["prompt_version"]) == ("llm", "fake-model", "nl-v1")
+    assert (body["source"], body["model"], body["prompt_version"]) == ("llm", "fake-model", "nl-v2")
     assert body["fallback_reason"] is None and body["cached"] is False
     sent = fake_llm.requests[0]
     picked = candidate_ids(sent)[:3]
@@ -83,7 +83,7 @@ def test_tokens_and_the_prompt_version_are_logged_and_counted(auth_client, user,
 
     log = RecommendationLog.objects.get()
     assert (log.kind, log.algorithm, log.source, log.user) == ("natural_language", "llm-rerank", "llm", user)
-    assert (log.prompt_version, log.prompt_tokens, log.completion_tokens) == ("nl-v1", 321, 54)
+    assert (log.prompt_version, log.prompt_tokens, log.completion_tokens) == ("nl-v2", 321, 54)
     assert len(log.movie_ids) == 3
     counters = usage.counters_for()
     assert counters["llm.call.ok"] == 1

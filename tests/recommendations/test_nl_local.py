@@ -12,243 +12,21 @@ from types import SimpleNamespace
 
 import pytest
 
-from movies.genres import TMDB_GENRES
 from movies.models import Genre, Movie
 from recommendations import nl
+from recommendations.evaluation import nl_set
 from recommendations.models import RecommendationLog
-from tests.factories import FavoriteFactory, GenreFactory, InteractionFactory, MovieFactory, UserFactory
+from tests.factories import FavoriteFactory, InteractionFactory, MovieFactory, UserFactory
 
-SF, ACTION, ADV, ANIM, COMEDY, CRIME, DRAMA, FAMILY = 878, 28, 12, 16, 35, 80, 18, 10751
-FANTASY, HISTORY, HORROR, MYSTERY, ROMANCE, THRILLER, WAR, WESTERN = 14, 36, 27, 9648, 10749, 53, 10752, 37
-
-# title, year, genres, director, cast, keywords, popularity, vote average
-CATALOG = [
-    ("The Matrix", 1999, [SF, ACTION], "Lana Wachowski", ["Keanu Reeves", "Carrie-Anne Moss"], ["simulation"], 80, 8.2),
-    (
-        "Terminator 2: Judgment Day",
-        1991,
-        [SF, ACTION],
-        "James Cameron",
-        ["Arnold Schwarzenegger", "Linda Hamilton"],
-        [],
-        60,
-        8.1,
-    ),
-    ("Jurassic Park", 1993, [SF, ADV], "Steven Spielberg", ["Sam Neill", "Laura Dern"], ["dinosaur"], 70, 7.9),
-    ("Gattaca", 1997, [SF, DRAMA], "Andrew Niccol", ["Ethan Hawke", "Uma Thurman"], ["genetics"], 30, 7.5),
-    ("Contact", 1997, [SF, DRAMA, MYSTERY], "Robert Zemeckis", ["Jodie Foster"], ["alien"], 25, 7.4),
-    ("The Fifth Element", 1997, [SF, ACTION, ADV], "Luc Besson", ["Bruce Willis", "Milla Jovovich"], [], 40, 7.5),
-    (
-        "Twelve Monkeys",
-        1995,
-        [SF, THRILLER, MYSTERY],
-        "Terry Gilliam",
-        ["Bruce Willis", "Madeleine Stowe"],
-        ["time travel"],
-        35,
-        7.6,
-    ),
-    ("Alien", 1979, [SF, HORROR], "Ridley Scott", ["Sigourney Weaver"], ["alien", "space"], 65, 8.1),
-    ("Aliens", 1986, [SF, ACTION, THRILLER], "James Cameron", ["Sigourney Weaver"], ["alien", "space"], 55, 7.9),
-    ("Blade Runner", 1982, [SF, DRAMA], "Ridley Scott", ["Harrison Ford"], ["android"], 50, 7.9),
-    (
-        "Inception",
-        2010,
-        [SF, ACTION, THRILLER],
-        "Christopher Nolan",
-        ["Leonardo DiCaprio"],
-        ["dream", "heist"],
-        90,
-        8.4,
-    ),
-    (
-        "Interstellar",
-        2014,
-        [SF, DRAMA, ADV],
-        "Christopher Nolan",
-        ["Matthew McConaughey", "Anne Hathaway"],
-        ["space"],
-        88,
-        8.4,
-    ),
-    ("Arrival", 2016, [SF, DRAMA], "Denis Villeneuve", ["Amy Adams"], ["alien"], 45, 7.6),
-    ("Dune", 2021, [SF, ADV], "Denis Villeneuve", ["Timothée Chalamet", "Zendaya"], ["desert"], 85, 7.8),
-    ("Tenet", 2020, [SF, ACTION, THRILLER], "Christopher Nolan", ["John David Washington"], ["time travel"], 60, 7.2),
-    (
-        "Everything Everywhere All at Once",
-        2022,
-        [SF, ACTION, COMEDY],
-        "Daniel Kwan",
-        ["Michelle Yeoh"],
-        ["multiverse"],
-        70,
-        7.8,
-    ),
-    ("Nope", 2022, [SF, HORROR, MYSTERY], "Jordan Peele", ["Daniel Kaluuya", "Keke Palmer"], ["ufo"], 40, 6.9),
-    ("Forrest Gump", 1994, [COMEDY, DRAMA, ROMANCE], "Robert Zemeckis", ["Tom Hanks", "Robin Wright"], [], 85, 8.5),
-    ("Cast Away", 2000, [ADV, DRAMA], "Robert Zemeckis", ["Tom Hanks", "Helen Hunt"], ["island"], 50, 7.7),
-    ("Toy Story", 1995, [ANIM, FAMILY, COMEDY], "John Lasseter", ["Tom Hanks", "Tim Allen"], ["toy"], 75, 8.0),
-    (
-        "Saving Private Ryan",
-        1998,
-        [DRAMA, WAR],
-        "Steven Spielberg",
-        ["Tom Hanks", "Matt Damon"],
-        ["world war ii"],
-        65,
-        8.2,
-    ),
-    ("Big", 1988, [COMEDY, FANTASY, FAMILY], "Penny Marshall", ["Tom Hanks"], [], 30, 7.2),
-    ("Apollo 13", 1995, [DRAMA, HISTORY], "Ron Howard", ["Tom Hanks", "Kevin Bacon"], ["space"], 40, 7.6),
-    (
-        "The Green Mile",
-        1999,
-        [FANTASY, DRAMA, CRIME],
-        "Frank Darabont",
-        ["Tom Hanks", "Michael Clarke Duncan"],
-        [],
-        70,
-        8.5,
-    ),
-    (
-        "The Shining",
-        1980,
-        [HORROR, THRILLER],
-        "Stanley Kubrick",
-        ["Jack Nicholson", "Shelley Duvall"],
-        ["hotel"],
-        60,
-        8.2,
-    ),
-    ("Halloween", 1978, [HORROR, THRILLER], "John Carpenter", ["Jamie Lee Curtis"], ["slasher"], 45, 7.5),
-    ("Get Out", 2017, [HORROR, MYSTERY, THRILLER], "Jordan Peele", ["Daniel Kaluuya"], [], 60, 7.6),
-    ("Hereditary", 2018, [HORROR, MYSTERY], "Ari Aster", ["Toni Collette"], ["cult"], 50, 7.3),
-    ("The Exorcist", 1973, [HORROR], "William Friedkin", ["Ellen Burstyn"], ["possession"], 40, 7.7),
-    ("Scream", 1996, [HORROR, MYSTERY], "Wes Craven", ["Neve Campbell"], ["slasher"], 45, 7.3),
-    ("Superbad", 2007, [COMEDY], "Greg Mottola", ["Jonah Hill", "Michael Cera"], [], 50, 7.2),
-    (
-        "Groundhog Day",
-        1993,
-        [COMEDY, FANTASY, ROMANCE],
-        "Harold Ramis",
-        ["Bill Murray", "Andie MacDowell"],
-        ["time loop"],
-        45,
-        7.8,
-    ),
-    ("The Grand Budapest Hotel", 2014, [COMEDY, DRAMA], "Wes Anderson", ["Ralph Fiennes"], ["hotel"], 55, 8.0),
-    ("Airplane!", 1980, [COMEDY], "Jim Abrahams", ["Leslie Nielsen"], ["parody"], 35, 7.2),
-    ("Some Like It Hot", 1959, [COMEDY, ROMANCE], "Billy Wilder", ["Marilyn Monroe", "Jack Lemmon"], [], 25, 8.0),
-    ("Bridesmaids", 2011, [COMEDY], "Paul Feig", ["Kristen Wiig"], ["wedding"], 35, 6.8),
-    (
-        "When Harry Met Sally...",
-        1989,
-        [COMEDY, ROMANCE, DRAMA],
-        "Rob Reiner",
-        ["Billy Crystal", "Meg Ryan"],
-        [],
-        40,
-        7.6,
-    ),
-    ("Notting Hill", 1999, [ROMANCE, COMEDY, DRAMA], "Roger Michell", ["Julia Roberts", "Hugh Grant"], [], 45, 7.2),
-    ("Crazy Rich Asians", 2018, [COMEDY, ROMANCE], "Jon M. Chu", ["Constance Wu"], ["wedding"], 40, 6.9),
-    ("Finding Nemo", 2003, [ANIM, FAMILY], "Andrew Stanton", ["Albert Brooks", "Ellen DeGeneres"], ["fish"], 75, 7.8),
-    ("Frozen", 2013, [ANIM, FAMILY, ADV, FANTASY], "Chris Buck", ["Kristen Bell", "Idina Menzel"], ["snow"], 80, 7.3),
-    ("Paddington 2", 2017, [ADV, COMEDY, FAMILY], "Paul King", ["Ben Whishaw", "Hugh Grant"], ["bear"], 40, 7.6),
-    ("Spirited Away", 2001, [ANIM, FAMILY, FANTASY], "Hayao Miyazaki", ["Rumi Hiiragi"], ["spirit"], 70, 8.5),
-    ("The Lion King", 1994, [ANIM, FAMILY, DRAMA], "Roger Allers", ["Matthew Broderick"], ["lion"], 80, 8.3),
-    ("Coco", 2017, [ANIM, FAMILY, COMEDY], "Lee Unkrich", ["Anthony Gonzalez"], ["music"], 65, 8.2),
-    (
-        "Shrek",
-        2001,
-        [ANIM, COMEDY, FAMILY, FANTASY],
-        "Andrew Adamson",
-        ["Mike Myers", "Eddie Murphy"],
-        ["ogre"],
-        70,
-        7.7,
-    ),
-    ("Point Break", 1991, [ACTION, CRIME], "Kathryn Bigelow", ["Keanu Reeves", "Patrick Swayze"], ["surfing"], 45, 7.1),
-    ("The Fugitive", 1993, [ACTION, THRILLER], "Andrew Davis", ["Harrison Ford", "Tommy Lee Jones"], [], 45, 7.4),
-    ("Speed", 1994, [ACTION, THRILLER, CRIME], "Jan de Bont", ["Keanu Reeves", "Sandra Bullock"], ["bus"], 50, 7.3),
-    (
-        "Heat",
-        1995,
-        [CRIME, DRAMA, ACTION],
-        "Michael Mann",
-        ["Al Pacino", "Robert De Niro"],
-        ["heist", "bank robbery"],
-        55,
-        8.0,
-    ),
-    ("The Godfather", 1972, [DRAMA, CRIME], "Francis Ford Coppola", ["Marlon Brando", "Al Pacino"], ["mafia"], 85, 8.7),
-    ("Pulp Fiction", 1994, [THRILLER, CRIME], "Quentin Tarantino", ["John Travolta", "Uma Thurman"], [], 80, 8.5),
-    (
-        "Se7en",
-        1995,
-        [CRIME, MYSTERY, THRILLER],
-        "David Fincher",
-        ["Brad Pitt", "Morgan Freeman"],
-        ["serial killer"],
-        70,
-        8.4,
-    ),
-    (
-        "The Dark Knight",
-        2008,
-        [DRAMA, ACTION, CRIME, THRILLER],
-        "Christopher Nolan",
-        ["Christian Bale"],
-        ["superhero"],
-        95,
-        8.5,
-    ),
-    (
-        "Ocean's Eleven",
-        2001,
-        [THRILLER, CRIME],
-        "Steven Soderbergh",
-        ["George Clooney", "Brad Pitt"],
-        ["heist", "casino"],
-        60,
-        7.5,
-    ),
-    ("Memento", 2000, [MYSTERY, THRILLER], "Christopher Nolan", ["Guy Pearce"], ["amnesia"], 50, 8.2),
-    ("Casablanca", 1942, [DRAMA, ROMANCE], "Michael Curtiz", ["Humphrey Bogart", "Ingrid Bergman"], [], 40, 8.2),
-    ("The Good, the Bad and the Ugly", 1966, [WESTERN], "Sergio Leone", ["Clint Eastwood"], [], 50, 8.5),
-    ("Unforgiven", 1992, [WESTERN], "Clint Eastwood", ["Clint Eastwood", "Gene Hackman"], [], 40, 7.9),
-    ("Dunkirk", 2017, [WAR, ACTION, DRAMA], "Christopher Nolan", ["Fionn Whitehead"], ["world war ii"], 60, 7.5),
-    ("Amélie", 2001, [COMEDY, ROMANCE], "Jean-Pierre Jeunet", ["Audrey Tautou"], ["paris"], 55, 7.9),
-    ("The Intouchables", 2011, [DRAMA, COMEDY], "Olivier Nakache", ["François Cluzet", "Omar Sy"], [], 50, 8.3),
-    ("La Haine", 1995, [DRAMA, CRIME], "Mathieu Kassovitz", ["Vincent Cassel"], ["paris"], 30, 8.0),
-    ("Parasite", 2019, [COMEDY, THRILLER, DRAMA], "Bong Joon-ho", ["Song Kang-ho"], ["class"], 70, 8.5),
-    ("Oldboy", 2003, [DRAMA, THRILLER, MYSTERY], "Park Chan-wook", ["Choi Min-sik"], ["revenge"], 45, 8.2),
-    ("Mamma Mia!", 2008, [COMEDY, ROMANCE, 10402], "Phyllida Lloyd", ["Meryl Streep"], ["musical"], 45, 6.6),
-]
 ADULT_TITLE = "Private Matters After Dark"
-LANGUAGE_OF = {"Amélie": "fr", "The Intouchables": "fr", "La Haine": "fr", "Parasite": "ko", "Oldboy": "ko"}
+SF, DRAMA, ROMANCE = 878, 18, 10749
 
 
 def build_catalog(extra: int = 0) -> dict[str, Movie]:
-    """The hand-made catalog (+ `extra` filler dramas from 1960-2019) and one adult title; {title: movie}."""
-    genres = {tmdb_id: GenreFactory(tmdb_id=tmdb_id, name=name) for tmdb_id, name in TMDB_GENRES.items()}
-    genres[10402] = GenreFactory(tmdb_id=10402, name="Music")
-    movies = {}
-    for n, (title, year, genre_ids, director, cast, keywords, popularity, vote) in enumerate(CATALOG):
-        movies[title] = MovieFactory(
-            tmdb_id=1000 + n,
-            title=title,
-            overview="",
-            release_date=datetime.date(year, 6, 1),
-            director=director,
-            cast=cast,
-            keywords=keywords,
-            popularity=popularity,
-            vote_average=vote,
-            vote_count=int(popularity * 100),
-            genres=[genres[g] for g in genre_ids],
-            original_language=LANGUAGE_OF.get(title, "en"),
-        )
+    """The query set's catalog (recommendations/evaluation/nl_queries.json), one adult title and `extra` filler
+    dramas from 1960-2019; {title: movie}."""
+    movies = nl_set.load_catalog()
+    genres = {g.tmdb_id: g for g in Genre.objects.all()}
     movies[ADULT_TITLE] = MovieFactory(
         tmdb_id=999_999,
         title=ADULT_TITLE,
@@ -306,58 +84,24 @@ def year(movie: Movie) -> int:
     return movie.release_date.year
 
 
-# (query, limit, property every result has, description)
-QUERY_SET = [
-    ("90s sci-fi", 5, lambda m: "Science Fiction" in genre_names(m) and 1990 <= year(m) <= 1999),
-    ("Tom Hanks movies", 5, lambda m: "Tom Hanks" in m.cast),
-    ("something scary", 5, lambda m: genre_names(m) & {"Horror", "Thriller"}),
-    ("I want something funny", 5, lambda m: "Comedy" in genre_names(m)),
-    ("a movie for kids", 5, lambda m: genre_names(m) & {"Family", "Animation"} and "Horror" not in genre_names(m)),
-    (
-        "feel-good movie for a rainy day",
-        5,
-        lambda m: (
-            genre_names(m) & {"Comedy", "Family", "Animation", "Romance", "Music"}
-            and not genre_names(m) & {"Horror", "War"}
-        ),
-    ),
-    ("old classics", 5, lambda m: year(m) < 1980),
-    ("recent science fiction", 3, lambda m: "Science Fiction" in genre_names(m) and year(m) >= 2018),
-    ("Christopher Nolan films", 5, lambda m: m.director == "Christopher Nolan"),
-    ("a rom-com", 5, lambda m: {"Romance", "Comedy"} <= genre_names(m)),
-    ("a thriller, no horror please", 5, lambda m: "Thriller" in genre_names(m) and "Horror" not in genre_names(m)),
-    ("best movies of the 1980s", 5, lambda m: 1980 <= year(m) <= 1989),
-    ("heist movies", 3, lambda m: "heist" in m.keywords),
-    ("animated family movies from the 2000s", 3, lambda m: "Animation" in genre_names(m) and 2000 <= year(m) <= 2009),
-    ("westerns with Clint Eastwood", 2, lambda m: "Western" in genre_names(m) and "Clint Eastwood" in m.cast),
-    ("dark crime thriller", 5, lambda m: genre_names(m) & {"Crime", "Thriller"}),
-    (
-        "movies like Heat",
-        5,
-        lambda m: (
-            m.title != "Heat"
-            and (
-                len(genre_names(m) & {"Crime", "Drama", "Action"}) >= 2
-                or {"Al Pacino", "Robert De Niro"} & set(m.cast)
-                or "heist" in m.keywords
-            )
-        ),
-    ),
-    ("best war movies", 2, lambda m: "War" in genre_names(m)),
-    ("early 90s action", 3, lambda m: "Action" in genre_names(m) and 1990 <= year(m) <= 1994),
-    ("scifi with Sigourney Weaver", 2, lambda m: "Sigourney Weaver" in m.cast),
-    ("a French comedy", 2, lambda m: m.original_language == "fr" and "Comedy" in genre_names(m)),
-    ("korean thrillers", 2, lambda m: m.original_language == "ko" and "Thriller" in genre_names(m)),
-]
+QUERY_SET = nl_set.queries()
 
 
-@pytest.mark.parametrize(("query", "limit", "predicate"), QUERY_SET, ids=[q for q, _, _ in QUERY_SET])
-def test_query_set_every_result_has_the_asked_property(catalog, query, limit, predicate):
-    answer = ask(query, limit)
-    assert len(answer.results) == limit
-    assert every(answer, predicate) == []
+@pytest.mark.parametrize(
+    "case",
+    QUERY_SET,
+    ids=[q.query for q in QUERY_SET],
+)
+def test_query_set_every_result_has_the_asked_property(catalog, case):
+    answer = ask(case.query, case.limit)
+    assert len(answer.results) == case.limit
+    assert every(answer, lambda m: nl_set.holds(case.expect, nl_set.facts(m))) == []
     assert answer.fallback_reason == "not_configured"
     assert all(r.reason for r in answer.results)
+
+
+def test_the_query_set_has_at_least_forty_requests():
+    assert len(QUERY_SET) >= 40
 
 
 def test_results_are_ordered_best_first_with_scores_in_unit_range(catalog):
@@ -432,7 +176,7 @@ def test_every_answer_is_logged(catalog):
     ask("90s sci-fi", 3, user=user)
     log = RecommendationLog.objects.get()
     assert log.kind == RecommendationLog.Kind.NATURAL_LANGUAGE
-    assert (log.algorithm, log.source, log.query, log.prompt_version) == ("local", "fallback", "90s sci-fi", "nl-v1")
+    assert (log.algorithm, log.source, log.query, log.prompt_version) == ("local", "fallback", "90s sci-fi", "nl-v2")
     assert log.user == user and len(log.movie_ids) == 3
 
 
@@ -504,3 +248,31 @@ def test_a_failing_engine_falls_back_to_the_local_profile(catalog, monkeypatch):
 
     monkeypatch.setattr(services, "user_taste_scores", broken, raising=False)
     assert len(ask("science fiction", 3, user=UserFactory()).results) == 3
+
+
+def test_a_last_name_alone_names_the_one_person_who_bears_it(catalog):
+    assert ask("Kubrick", 1).interpretation["people"] == ["Stanley Kubrick"]
+    assert ask("Hanks comedies", 2).interpretation["people"] == ["Tom Hanks"]
+    # "Hill" is a title word (Notting Hill), not Jonah Hill.
+    assert ask("Hill", 2).interpretation["people"] == []
+
+
+def test_a_last_name_two_people_share_names_nobody(catalog):
+    MovieFactory(title="Someone Else's Film", cast=["Fred Cameron"], genres=[Genre.objects.get(tmdb_id=DRAMA)])
+    assert ask("Cameron", 2).interpretation["people"] == []
+
+
+def test_audiences_and_themes_and_comparatives_are_understood(catalog):
+    adults = ask("a comedy, not for kids", 3).interpretation
+    assert adults["audience"] == "adults"
+    assert ask("a thriller for grown-ups", 3).interpretation["audience"] == "adults"
+    assert ask("a movie for kids", 3).interpretation["audience"] == "family"
+    themed = ask("sci-fi with strong female leads", 3)
+    assert themed.interpretation["keywords"][:1] == ["strong female leads"]
+    assert "strong female leads" in themed.results[0].reason
+    assert ask("something like Amélie but darker", 3).interpretation["moods"] == ["dark"]
+
+
+def test_a_theme_the_catalog_has_no_keyword_for_stays_a_plain_word(catalog):
+    understood = ask("a road trip", 3).interpretation
+    assert "road trip" not in understood["keywords"] and "road" in understood["keywords"]

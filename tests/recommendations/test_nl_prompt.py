@@ -10,6 +10,7 @@ from recommendations.prompts import (
     PromptCandidate,
     PromptExtensions,
     build_nl_messages,
+    nl_prompt_version,
     sanitize_user_text,
 )
 from tests.factories import MovieFactory
@@ -127,8 +128,13 @@ def test_delimiter_look_alikes_are_neutralised(attack):
     assert "\x00" not in cleaned
 
 
-def test_the_current_version_is_nl_v1():
-    assert CURRENT_NL_VERSION == "nl-v1"
+def test_the_current_version_is_nl_v2_and_nl_v1_stays_selectable(settings):
+    assert CURRENT_NL_VERSION == "nl-v2"
+    assert nl_prompt_version() == "nl-v2"
+    settings.NL_PROMPT_VERSION = "nl-v1"
+    assert nl_prompt_version() == "nl-v1"
+    settings.NL_PROMPT_VERSION = "nl-v9"
+    assert nl_prompt_version() == "nl-v2"
 
 
 @pytest.mark.parametrize(
