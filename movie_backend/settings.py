@@ -356,6 +356,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "users.models.Import.Status"},
     "TAGS": [
         {"name": "movies", "description": "The TMDb mirror: lists, search, details."},
+        {"name": "search", "description": "Movies, people and collections in one search."},
+        {"name": "people", "description": "People: search by name, a person and their filmography."},
+        {"name": "collections", "description": "Collections (franchises) and their movies."},
+        {"name": "watch providers", "description": "Streaming, rental and retail services by region."},
         {"name": "genres", "description": "Genre list."},
         {"name": "auth", "description": "Register, log in, refresh and log out (JWT)."},
         {"name": "users", "description": "The caller's profile, favorites, interactions and preferences."},
