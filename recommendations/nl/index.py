@@ -16,6 +16,7 @@ from django.db import connections
 
 from movies.models import Genre, Movie
 from recommendations import selectors
+from recommendations.engine import priors
 from recommendations.engine.text import name_key, normalize_text, tokens
 from recommendations.nl.vocabulary import split_people
 
@@ -246,10 +247,11 @@ def build_catalog_index(*, version: str) -> CatalogIndex:
     pop_pct = (np.argsort(np.argsort(pop, kind="stable"), kind="stable") / max(n - 1, 1)) if n else pop
     avg = np.asarray(vote_average, dtype=np.float64)
     cnt = np.asarray(vote_count, dtype=np.float64)
-    # Vote-count-weighted rating (IMDb's formula): a 9.0 from 3 votes does not beat a 8.2 from 20,000.
+    # Vote-count-weighted rating (the engine's one formula, priors.weighted_rating): a 9.0 from 3 votes does not
+    # beat a 8.2 from 20,000. This index shrinks towards the voted mean over the 60th percentile of all counts.
     mean = float(avg[cnt > 0].mean()) if n and (cnt > 0).any() else 6.0
     m = float(np.percentile(cnt, 60)) if n else 0.0
-    weighted = (cnt / (cnt + m + 1e-9)) * avg + (m / (cnt + m + 1e-9)) * mean
+    weighted = priors.weighted_rating(avg, cnt, mean=mean, min_votes=m)
     quality = np.clip(weighted / 10.0, 0, 1)
     year_array = np.asarray(years, dtype=np.int32)
     return CatalogIndex(

@@ -13,12 +13,13 @@ import numpy as np
 
 from movies.models import Movie
 from movies.selectors import movies_visible_to
-from recommendations import selectors
+from recommendations import selectors, services
 from recommendations.engine.text import name_key, tokens
 from recommendations.nl.index import CatalogIndex, get_catalog_index
 from recommendations.nl.parse import Intent, parse_query, theme_keywords
 from recommendations.nl.vocabulary import ADULT_AVOID, KIDS_AVOID, KIDS_GENRES, LANGUAGE_NAMES, split_people
 from recommendations.prompts import PromptCandidate, PromptExtensions, build_nl_messages, nl_prompt_version
+from users.models import Interaction, Preference
 
 logger = logging.getLogger(__name__)
 
@@ -275,14 +276,12 @@ def _reasons(index: CatalogIndex, intent: Intent, profile: Profile | None, row: 
 
 def load_profile(*, user, index: CatalogIndex) -> Profile:
     """What the caller has seen (skipped) and what they lean to (favorites, likes, high ratings, preferences)."""
-    from users.models import Favorite, Interaction, Preference
-
-    seen_pks: set[int] = set(Favorite.objects.filter(user=user).values_list("movie_id", flat=True))
+    # Seen and hidden movies are left out, however many; hidden ones are no taste signal (no weight either way).
+    exclusions = selectors.exclusions_for(user=user)
+    seen_pks, hidden_pks = exclusions.seen, exclusions.hidden
     weights = np.zeros(len(index.genre_names), dtype=np.float64)
     top_rated: list[str] = []
-    liked_pks: list[int] = list(seen_pks)
-    # Hidden movies are no taste signal (no weight either way), and all of them are left out, however many.
-    hidden_pks = set(selectors.hidden_for(user=user).values_list("movie_id", flat=True))
+    liked_pks: list[int] = list(exclusions.favorites)
     interactions = (
         Interaction.objects.filter(user=user)
         .exclude(type__in=selectors.HIDDEN_TYPES)
@@ -290,8 +289,6 @@ def load_profile(*, user, index: CatalogIndex) -> Profile:
     )
     negative_pks: list[int] = []
     for movie_id, kind, rating, title in interactions[:2000]:
-        if kind in selectors.SEEN_TYPES:
-            seen_pks.add(movie_id)
         if kind == Interaction.Type.LIKED or (kind == Interaction.Type.RATED and rating is not None and rating >= 4):
             liked_pks.append(movie_id)
             if kind == Interaction.Type.RATED and len(top_rated) < 5:
@@ -337,13 +334,9 @@ def load_profile(*, user, index: CatalogIndex) -> Profile:
 
 
 def _engine_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float] | None:
-    """The recommendation engine's taste scores when it offers them, scaled to [0, 1]; else None."""
+    """The recommendation engine's taste scores for these movies, scaled to [0, 1]; None when it has none."""
     try:
-        from recommendations.services import user_taste_scores  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        scores = user_taste_scores(user=user, tmdb_ids=tmdb_ids)
+        scores = services.user_taste_scores(user=user, tmdb_ids=tmdb_ids)
     except Exception:  # the engine is optional here: its failure must not fail the request
         logger.warning("user_taste_scores failed; using the local profile", exc_info=True)
         return None
