@@ -175,9 +175,9 @@ class _MovieApi(PublicHttpCache, GenericAPIView):
         return _json(body if isinstance(body, bytes) else JSONRenderer().render(body), stale=stale)
 
     def _cached_mirror_page(self, family: str, parts: tuple, build, *, ttl: int) -> HttpResponse:
-        """A page of a mirror list, cached as the bytes to send (keyed by catalog version and caller)."""
+        """A page of a mirror list, cached as the bytes to send (keyed by cache generation and caller)."""
         paging = _plain_paging(self.request) or self.paginator.validated_params(self.request)
-        version, adult = movie_cache.catalog_version(), int(selectors.sees_adult(self.request.user))
+        version, adult = movie_cache.cache_generation(), int(selectors.sees_adult(self.request.user))
         key = movie_cache.make_key(
             family,
             version,

@@ -6,7 +6,7 @@ produces the value; the others wait for it instead of calling upstream too. When
 retryable TMDb error, the last good value is served (marked stale) if it is younger than the stale limit,
 else `ServiceUnavailable` (503 with Retry-After) is raised at once.
 
-Keys: `movies:v1:<family>:<parts>`; list families also carry the catalog version, bumped by every sync,
+Keys: `movies:v1:<family>:<parts>`; list families also carry the cache generation, bumped by every sync,
 so a sync makes every cached list page a miss without deleting anything.
 """
 
@@ -62,7 +62,11 @@ VERSION_MEMO_SECONDS = 1.0
 _version_memo: tuple[int, float] | None = None
 
 
-def catalog_version() -> int:
+def cache_generation() -> int:
+    """The generation of the cached list pages: a counter that `catalog_changed` bumps on every write to the
+    mirror. Not the catalog version (recommendations.selectors.catalog_version, read from the rows): this is
+    what the writers announce, read from the cache alone, so a list request never queries the database for it.
+    """
     global _version_memo
     now = time.monotonic()
     if _version_memo is not None and now - _version_memo[1] < VERSION_MEMO_SECONDS:
@@ -113,7 +117,7 @@ def _local_put(key: str, entry: dict) -> None:
 
 
 def local_clear() -> None:
-    """Forget what this process keeps: the local tier and the remembered catalog version."""
+    """Forget what this process keeps: the local tier and the remembered cache generation."""
     global _version_memo
     with _local_lock:
         _local.clear()
@@ -150,7 +154,7 @@ def store(key: str, value: Any, *, ttl: int) -> None:
 
 class CachedCount:
     """A queryset to paginate whose `count()` is kept under `key` for `ttl` seconds (the key carries the
-    catalog version): every page of one list shares a single COUNT. Slices still come from the queryset."""
+    cache generation): every page of one list shares a single COUNT. Slices still come from the queryset."""
 
     def __init__(self, queryset, *, key: str, ttl: int):
         self.queryset, self.key, self.ttl = queryset, key, ttl
@@ -177,7 +181,7 @@ def read_through(key: str, producer: Callable[[], T], *, family: str, ttl: int, 
     """The cached value for `key`, produced by `producer()` on a miss by exactly one caller at a time.
 
     `local=True` (hot list pages) also keeps the value in this process for CACHE_LOCAL_SECONDS, so a hot
-    page costs no cache round trip at all; the key carries the catalog version, so that is safe.
+    page costs no cache round trip at all; the key carries the cache generation, so that is safe.
     """
     local = local and settings.CACHE_LOCAL_SECONDS > 0
     if local:

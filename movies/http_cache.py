@@ -10,7 +10,7 @@ answers 304 with no body.
 
 Anonymous 200s of routes with `early=True` are also kept as the bytes sent (with their ETag) under a
 route-keyed entry: the view class, its URL arguments, the query string, the host and scheme (absolute
-`next` links) and the catalog version (every write to the mirror bumps it, so an entry never outlives the
+`next` links) and the cache generation (every write to the mirror bumps it, so an entry never outlives the
 data it shows). The next anonymous GET for the same entry is answered from it before DRF's machinery runs
 (no Request wrapping, content negotiation, serializers or database), after the same throttles the view
 would apply: the anonymous throttle still counts it (one Redis INCR). A throttled caller falls through to the
@@ -100,7 +100,7 @@ def _entry_key(request, view_class, kwargs: dict, allowed: frozenset[str]) -> st
         return None
     return movie_cache.make_key(
         FAMILY,
-        movie_cache.catalog_version(),
+        movie_cache.cache_generation(),
         view_class.__name__,
         *(f"{k}={v}" for k, v in sorted(kwargs.items())),
         request.scheme,

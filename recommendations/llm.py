@@ -22,6 +22,7 @@ import openai
 from django.conf import settings
 
 from movie_backend import usage
+from movie_backend.exceptions import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,11 @@ MIN_ATTEMPT_SECONDS = 0.5
 _FENCE_RE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
-class LlmError(Exception):
-    """Base of the LLM failures; `reason` is the short machine word used in counters and responses."""
+class LlmError(ServiceUnavailable):
+    """Base of the LLM failures; `reason` is the short machine word used in counters and responses.
+
+    The natural-language service answers every one of them from the local ranking; one that reached a client
+    would be the envelope's 503 `upstream_unavailable` (movie_backend.errors), never a 500."""
 
     reason = "llm_error"
     retryable = False

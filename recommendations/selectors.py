@@ -48,17 +48,43 @@ def hidden_for(*, user) -> QuerySet[Interaction]:
     return Interaction.objects.filter(user=user, type__in=HIDDEN_TYPES)
 
 
+@dataclass(frozen=True)
+class Exclusions:
+    """A user's movies (pks) that no recommendation list offers them: the one definition of "seen by this user"
+    (a favorite or a SEEN_TYPES interaction) and of "hidden" (a HIDDEN_TYPES interaction)."""
+
+    favorites: frozenset[int] = frozenset()
+    seen: frozenset[int] = frozenset()  # the favorites included
+    hidden: frozenset[int] = frozenset()
+
+    @property
+    def all(self) -> frozenset[int]:
+        return self.seen | self.hidden
+
+
+def exclusions_for(*, user, pks: Iterable[int] | None = None) -> Exclusions:
+    """The caller's Exclusions, of these movie pks only when given (two queries; none for an anonymous caller or
+    no pks)."""
+    if user is None or not user.is_authenticated:
+        return Exclusions()
+    interactions = Interaction.objects.filter(user=user, type__in=(*SEEN_TYPES, *HIDDEN_TYPES))
+    favorites = Favorite.objects.filter(user=user)
+    if pks is not None:
+        pks = list(pks)
+        if not pks:
+            return Exclusions()
+        interactions, favorites = interactions.filter(movie_id__in=pks), favorites.filter(movie_id__in=pks)
+    seen, hidden = set(), set()
+    for movie_id, kind in interactions.values_list("movie_id", "type"):
+        (hidden if kind in HIDDEN_TYPES else seen).add(movie_id)
+    favorite_pks = set(favorites.values_list("movie_id", flat=True))
+    return Exclusions(frozenset(favorite_pks), frozenset(favorite_pks | seen), frozenset(hidden))
+
+
 def excluded_movie_pks(*, user, pks: Iterable[int]) -> set[int]:
-    """Of these movie pks, the ones never recommended to this caller: seen (a favorite or a SEEN_TYPES
-    interaction) or hidden (HIDDEN_TYPES). Nothing for an anonymous caller."""
-    pks = list(pks)
-    if not pks or user is None or not user.is_authenticated:
-        return set()
-    kinds = (*SEEN_TYPES, *HIDDEN_TYPES)
-    excluded = set(
-        Interaction.objects.filter(user=user, movie_id__in=pks, type__in=kinds).values_list("movie_id", flat=True)
-    )
-    return excluded | set(Favorite.objects.filter(user=user, movie_id__in=pks).values_list("movie_id", flat=True))
+    """Of these movie pks, the ones never recommended to this caller: seen or hidden (Exclusions). Nothing for
+    an anonymous caller."""
+    return set(exclusions_for(user=user, pks=pks).all)
 
 
 def is_hidden(kind: str) -> bool:

@@ -49,7 +49,7 @@ def _clear_cache() -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
-    movie_cache.local_clear()  # and the catalog version this process remembers, gone with the cache
+    movie_cache.local_clear()  # and the cache generation this process remembers, gone with the cache
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from movies.models import Genre, Movie
 from recommendations import nl
 from recommendations.evaluation import nl_set
 from recommendations.models import RecommendationLog
+from recommendations.nl import index as nl_index
 from tests.factories import FavoriteFactory, InteractionFactory, MovieFactory, UserFactory
 
 ADULT_TITLE = "Private Matters After Dark"
@@ -205,8 +206,8 @@ def test_catalog_changes_are_seen_by_the_next_request(catalog):
 
 def test_a_large_catalog_is_reindexed_in_the_background_while_the_previous_index_answers(monkeypatch):
     previous = SimpleNamespace(version="v1", size=50)
-    monkeypatch.setattr(nl, "_index", previous)
-    monkeypatch.setattr(nl, "SYNC_BUILD_MAX_ROWS", 10)
+    monkeypatch.setattr(nl_index, "_index", previous)
+    monkeypatch.setattr(nl_index, "SYNC_BUILD_MAX_ROWS", 10)
     release, builds = threading.Event(), []
 
     def build(*, version):
@@ -214,7 +215,7 @@ def test_a_large_catalog_is_reindexed_in_the_background_while_the_previous_index
         release.wait(5)
         return SimpleNamespace(version=version, size=60)
 
-    monkeypatch.setattr(nl, "build_catalog_index", build)
+    monkeypatch.setattr(nl_index, "build_catalog_index", build)
     assert nl.get_catalog_index("v2") is previous
     assert nl.get_catalog_index("v2") is previous
     release.set()
