@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
+from movie_backend.pagination import RecommendationPagination
 from movies import filters
 from movies.models import Movie
 from movies.serializers import USER_STATE, MovieSummarySerializer
@@ -40,6 +41,7 @@ _REQUEST_ID = OpenApiParameter(
 
 class _RecommendationListApi(generics.ListAPIView):
     serializer_class = RecommendedMovieSerializer
+    pagination_class = RecommendationPagination
     queryset = Movie.objects.none()  # lists come from the services; this only names the model for the schema
 
     # The caller's state of the movies served (None for anonymous callers): set by `_page`, else by `_serve`.
@@ -64,6 +66,10 @@ class _RecommendationListApi(generics.ListAPIView):
         if self.states is None:
             self.states = movie_states(user=self.request.user, tmdb_ids=[m.tmdb_id for m in movies])
         context = {**self.get_serializer_context(), USER_STATE: self.states}
+        served = {"algorithm": log["algorithm"]}
+        if assignment is not None:
+            served.update(experiment=assignment.experiment, variant=assignment.variant.name)
+        self.paginator.served_by = served
         response = self.get_paginated_response(self.get_serializer(movies, many=True, context=context).data)
         return experiments.tag_response(response, request_id=request_id, assignment=assignment)
 
