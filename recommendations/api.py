@@ -95,13 +95,15 @@ class SimilarMoviesApi(_RecommendationListApi):
         request_id = experiments.request_id(request)
         source, items = services.similar_movies(tmdb_id=self.kwargs["tmdb_id"], user=request.user)
         movies = self._page(items)
-        for movie in movies:
-            movie.reason = services.similar_reason(source, movie)
+        algorithm = services.served_algorithm(items, "content-tfidf-v1")
+        if algorithm != services.PRIOR_ALGORITHM:
+            for movie in movies:
+                movie.reason = services.similar_reason(source, movie)
         return self._serve(
             movies,
             request_id=request_id,
             kind=RecommendationLog.Kind.SIMILAR,
-            algorithm="content-tfidf-v1",
+            algorithm=algorithm,
             query=str(source.tmdb_id),
         )
 
@@ -198,7 +200,7 @@ class UserRecommendationsApi(_RecommendationListApi):
             request_id=request_id,
             assignment=assignment,
             kind=RecommendationLog.Kind.PERSONALIZED,
-            algorithm=assignment.algorithm_label if assignment else "hybrid-v2",
+            algorithm=services.served_algorithm(items, assignment.algorithm_label if assignment else "hybrid-v2"),
             experiment_id=assignment.experiment_id if assignment else None,
             variant=assignment.variant.name if assignment else "",
         )
