@@ -10,6 +10,7 @@ seven indexed queries, whatever the catalog size.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
@@ -93,17 +94,40 @@ def _movie_row(values: dict) -> MovieRow:
         tmdb_id=values["tmdb_id"],
         prior=values["prior"],
         adult=values["adult"],
-        genres=values["genres"] or [],
-        people=values["people"] or [],
-        director=values["director"],
+        genres=values.get("genres") or [],
+        people=values.get("people") or [],
+        director=values.get("director", ""),
         content=pair(values.get("content")),
         cooc=pair(values.get("cooc")),
         transitions=pair(values.get("transitions")),
     )
 
 
-def _rows(build_id: int, *, lists: Iterable[str] = ()) -> QuerySet:
-    return IndexMovie.objects.filter(build_id=build_id).values(*_FLAGS, *lists)
+def _rows(build_id: int, *, lists: Iterable[str] = (), fields: Iterable[str] = _FLAGS) -> QuerySet:
+    return IndexMovie.objects.filter(build_id=build_id).values(*fields, *lists)
+
+
+@dataclass
+class Candidates:
+    """The rows a ranking reads, and the index over them. Rows other than the seeds' start with only what
+    scoring needs (prior, flags; genres and people when the user saved some): `with_lists` completes the
+    few that can be served (their content lists for diversity, their genres and people for the reasons)."""
+
+    build_id: int
+    rows: list[MovieRow]
+    index: EngineIndex
+    complete: set[int]
+
+    def with_lists(self, tmdb_ids: Iterable[int]) -> EngineIndex:
+        todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
+        if todo:
+            full = {
+                v["tmdb_id"]: _movie_row(v) for v in _rows(self.build_id, lists=("content",)).filter(tmdb_id__in=todo)
+            }
+            self.rows = [full.get(r.tmdb_id, r) for r in self.rows]
+            self.complete.update(full)
+            self.index = index_from_rows(self.rows, version=self.index.version, meta=self.index.meta)
+        return self.index
 
 
 def whole_index(build: RecommendationIndex) -> EngineIndex:
@@ -131,10 +155,10 @@ def candidate_index(
     people: Iterable[str] = (),
     matching: QuerySet[Movie] | None = None,
     adult: bool = True,
-) -> EngineIndex:
-    """The index a personalized ranking needs: the `seeds` (the user's movies) with all their lists, every
+) -> Candidates:
+    """The rows a personalized ranking needs: the `seeds` (the user's movies) with all their lists, every
     movie those lists name, the `extra` ids, and the best priors overall, in `genres`, crediting `people` and
-    among `matching` (discover filters) as further candidates, with their content lists (for diversity).
+    among `matching` (discover filters) as further candidates (see `Candidates`).
     """
     seeds = {int(t) for t in seeds}
     seed_rows = [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).filter(tmdb_id__in=seeds)] if seeds else []
@@ -158,9 +182,11 @@ def candidate_index(
     for pool in pools:
         wanted.update(pool.order_by("-prior", "tmdb_id").values_list("tmdb_id", flat=True)[:PRIOR_CANDIDATES])
     wanted -= seeds
-    others = [_movie_row(v) for v in _rows(build.pk, lists=("content",)).filter(tmdb_id__in=wanted)] if wanted else []
+    fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
+    others = [_movie_row(v) for v in _rows(build.pk, fields=fields).filter(tmdb_id__in=wanted)] if wanted else []
     rows = sorted([*seed_rows, *others], key=lambda r: r.tmdb_id)
-    return index_from_rows(rows, version=build.version, meta=build.meta)
+    index = index_from_rows(rows, version=build.version, meta=build.meta)
+    return Candidates(build.pk, rows, index, {r.tmdb_id for r in seed_rows})
 
 
 def by_prior(build: RecommendationIndex, *, adult: bool, exclude: set[int], limit: int) -> list[tuple[int, float]]:

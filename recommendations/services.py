@@ -103,7 +103,9 @@ def _adult_allowed(user) -> bool:
     return user is not None and user.is_authenticated and user.is_adult
 
 
-def _candidates(build, user, signals: selectors.TasteSignals, *, extra=(), params: dict | None = None) -> EngineIndex:
+def _candidates(
+    build, user, signals: selectors.TasteSignals, *, extra=(), params: dict | None = None
+) -> index_rows.Candidates:
     """The rows a ranking for this user reads: their movies, what those point at, and the best priors."""
     return index_rows.candidate_index(
         build.row(),
@@ -247,15 +249,15 @@ def personalized_recommendations(
     if cached is not None:
         return [Recommendation(*item) for item in cached]
     signals = selectors.user_taste_signals(user=user)
-    index = _candidates(build, user, signals, params=params)
+    candidates = _candidates(build, user, signals, params=params)
+    ranking = {"limit": settings.RECOMMENDATIONS_LIST_SIZE, "blend": blend or BLEND}
+    # Score every candidate, then read the lists of the few the ranking can serve (same rows, same scores).
+    profile, _labels = _taste(candidates.index, signals)
+    allowed = _allowed_by(candidates.index, user, params)
+    pool = personalized.candidate_pool(candidates.index, profile, allowed=allowed, **ranking)
+    index = candidates.with_lists(candidates.index.tmdb_ids[pool])
     profile, labels = _taste(index, signals)
-    ranked = personalized.rank(
-        index,
-        profile,
-        limit=settings.RECOMMENDATIONS_LIST_SIZE,
-        blend=blend or BLEND,
-        allowed=_allowed_by(index, user, params),
-    )
+    ranked = personalized.rank(index, profile, allowed=allowed, **ranking)
     genre_names = _genre_names(index, ranked.reasons)
     items = [
         Recommendation(
@@ -403,7 +405,7 @@ def user_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float]:
     if build is None:
         return scores
     signals = selectors.user_taste_signals(user=user)
-    index = _candidates(build, user, signals, extra=scores)
+    index = _candidates(build, user, signals, extra=scores).index
     profile, _labels = _taste(index, signals)
     blended = personalized.blended_scores(index, profile, BLEND)
     known = {t: float(blended[index.position[t]]) for t in scores if t in index.position}

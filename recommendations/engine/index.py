@@ -1,4 +1,5 @@
-"""The arrays a request needs, built once per catalog version and shared by every process as one blob."""
+"""The arrays a request needs: built by a worker, stored as one row per movie (`movie_rows`), and read back by a
+request as the small index over the rows it needs (`index_from_rows`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -314,20 +316,21 @@ def index_from_rows(
     the whole catalog's index would: each component's top is among them, and the prior is absolute.
     """
     tmdb_ids = np.array([r.tmdb_id for r in rows], dtype=np.int64)
-    position = {int(t): i for i, t in enumerate(tmdb_ids)}
     n = len(rows)
 
     def matrix(name: str) -> sp.csr_matrix:
-        r, c, v = [], [], []
-        for i, row in enumerate(rows):
-            ids, scores = getattr(row, name)
-            for t, s in zip(ids, scores, strict=True):
-                j = position.get(int(t))
-                if j is not None:
-                    r.append(i)
-                    c.append(j)
-                    v.append(s)
-        result = sp.csr_matrix((np.array(v, dtype=np.float32), (r, c)), shape=(n, n), dtype=np.float32)
+        listed = [(i, getattr(row, name)) for i, row in enumerate(rows)]
+        listed = [(i, ids, scores) for i, (ids, scores) in listed if len(ids)]
+        if not listed:
+            return sp.csr_matrix((n, n), dtype=np.float32)
+        lengths = np.array([len(ids) for _i, ids, _s in listed], dtype=np.int64)
+        total = int(lengths.sum())
+        r = np.repeat(np.array([i for i, _ids, _s in listed], dtype=np.int64), lengths)
+        ids = np.fromiter(chain.from_iterable(ids for _i, ids, _s in listed), dtype=np.int64, count=total)
+        values = np.fromiter(chain.from_iterable(s for _i, _ids, s in listed), dtype=np.float32, count=total)
+        c = _rows_in(tmdb_ids, ids)
+        keep = c >= 0  # a neighbour outside these rows
+        result = sp.csr_matrix((values[keep], (r[keep], c[keep])), shape=(n, n), dtype=np.float32)
         result.sort_indices()
         return result
 

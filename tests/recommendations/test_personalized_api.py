@@ -196,8 +196,9 @@ class TestPersonalized:
         client = client_for(user)
 
         # user, favorites, interactions, preferences, the user's movies' index rows, the best priors, the other
-        # candidates' rows, the caller's state of the list, movies, genres, log
-        with django_assert_max_num_queries(11):
+        # candidates' rows, the lists of those the ranking can serve, the caller's state of the list, movies,
+        # genres, log
+        with django_assert_max_num_queries(12):
             assert client.get(URL).status_code == 200
 
 
