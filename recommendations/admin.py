@@ -41,6 +41,7 @@ class RecommendationIndexAdmin(admin.ModelAdmin):
         "movie_count",
         "interaction_count",
         "build_seconds",
+        "rows_written",
         "current",
         "meta",
         "created_at",

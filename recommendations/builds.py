@@ -4,7 +4,10 @@ and the pointer to the current build that requests follow.
 A build reads the database (`_snapshot_from_database`), computes the engine's index
 (`engine.index.build_index`: full, or incremental when `_build_plan` allows it) and writes it as one row per
 movie (`index_rows.rows_write`); the build becomes current in the same transaction, so the previous build
-serves until the commit. Requests never build: with no current build, or a stale one, they queue a rebuild
+serves until the commit. An incremental build rewrites, in place and in one transaction, only the rows that
+differ from the current build's (`index_rows.rows_update`) and gives the build a new version.
+
+Requests never build: with no current build, or a stale one, they queue a rebuild
 (`tasks.recommendation_index_rebuild_queue`; a worker runs it, or the request's own process when Celery is
 eager, as in development without a broker) and answer meanwhile from what there is (the popularity prior when
 nothing is built yet).
@@ -130,31 +133,43 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
             k=k,
         )
         incremental = plan.kind == RecommendationIndex.Kind.INCREMENTAL
-        # One transaction: the rows, the build and the switch of `current` are seen together or not at all.
+        fields = {
+            "version": uuid.uuid4().hex,
+            "catalog_version": version,
+            "kind": plan.kind,
+            "catalog_updated_at": snapshot.updated_at,
+            "changed_movies": plan.changed if incremental else 0,
+            "changed_since_full": current.changed_since_full + plan.changed if incremental else 0,
+            "full_built_at": current.full_built_at if incremental else now,
+            "movie_count": index.size,
+            "interaction_count": snapshot.interactions,
+            "meta": {**index.meta, "format": INDEX_FORMAT},
+        }
+        # One transaction: the rows and the build's new version (or a new build and the switch of `current`)
+        # are seen together or not at all; readers see the previous state until the commit.
         with transaction.atomic():
-            row = RecommendationIndex.objects.create(
-                version=uuid.uuid4().hex,
-                catalog_version=version,
-                kind=plan.kind,
-                catalog_updated_at=snapshot.updated_at,
-                changed_movies=plan.changed if incremental else 0,
-                changed_since_full=current.changed_since_full + plan.changed if incremental else 0,
-                full_built_at=current.full_built_at if incremental else now,
-                movie_count=index.size,
-                interaction_count=snapshot.interactions,
-                meta={**index.meta, "format": INDEX_FORMAT},
-            )
-            index_rows.rows_write(row, index)
+            if incremental:
+                # Cost proportional to the change: only the rows that differ are written, in place.
+                written = index_rows.rows_update(current, plan.previous_rows, index)
+                row = current
+                for name, value in fields.items():
+                    setattr(row, name, value)
+            else:
+                row = RecommendationIndex.objects.create(**fields)
+                written = index_rows.rows_write(row, index)
             row.build_seconds = time.perf_counter() - started
-            row.save(update_fields=["build_seconds"])
-            index_rows.build_switch(row, keep=KEEP_BUILDS)
+            row.rows_written = written
+            row.save()
+            if not incremental:
+                index_rows.build_switch(row, keep=KEEP_BUILDS)
         _publish(row)
         logger.info(
-            "recommendation index %s built (%s): %d movies, %d interactions, %.1fs",
+            "recommendation index %s built (%s): %d movies, %d interactions, %d rows written, %.1fs",
             row.version[:8],
             f"incremental, {plan.changed} changed since the previous build" if incremental else f"full: {plan.reason}",
             row.movie_count,
             row.interaction_count,
+            written,
             row.build_seconds,
         )
         return row
@@ -177,6 +192,7 @@ class _BuildPlan:
     kind: str  # a RecommendationIndex.Kind
     reason: str = ""  # why a full build
     previous: EngineIndex | None = None
+    previous_rows: list[index_rows.MovieRow] = dataclasses.field(default_factory=list)
     edited: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # updated TMDb ids
     changed: int = 0  # new, edited and removed movies since the previous build
 
@@ -210,7 +226,8 @@ def _build_plan(
     k = settings.RECOMMENDATIONS_NEIGHBOURS
     if meta.get("format") != INDEX_FORMAT or meta.get("k") != k:
         return full(f"the previous index has format {meta.get('format')} and k {meta.get('k')}")
-    old = index_rows.whole_index(previous)  # a worker's build: the one place the whole index is read
+    rows = index_rows.whole_rows(previous)  # a worker's build: the one place the whole index is read
+    old = index_rows.whole_index(previous, rows)
     tmdb_ids = snapshot.catalog.tmdb_ids
     edited = tmdb_ids[np.array([at > previous.catalog_updated_at for at in snapshot.movie_updated_at], dtype=bool)]
     new = np.setdiff1d(tmdb_ids, old.tmdb_ids)
@@ -220,7 +237,9 @@ def _build_plan(
     share = settings.RECOMMENDATIONS_INCREMENTAL_MAX_SHARE
     if since_full > share * len(tmdb_ids):
         return full(f"{since_full} of {len(tmdb_ids)} movies changed since the last full build (> {share:.0%})")
-    return _BuildPlan(RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed)
+    return _BuildPlan(
+        RecommendationIndex.Kind.INCREMENTAL, previous=old, previous_rows=rows, edited=edited, changed=changed
+    )
 
 
 def current_build() -> CurrentBuild | None:

@@ -34,20 +34,7 @@ def rows_write(build: RecommendationIndex, index: EngineIndex) -> int:
     batch: list[IndexMovie] = []
     written = 0
     for row in movie_rows(index):
-        batch.append(
-            IndexMovie(
-                build=build,
-                tmdb_id=row.tmdb_id,
-                prior=row.prior,
-                adult=row.adult,
-                genres=row.genres,
-                people=row.people,
-                director=row.director[:255],
-                content=[list(row.content[0]), list(row.content[1])],
-                cooc=[list(row.cooc[0]), list(row.cooc[1])],
-                transitions=[list(row.transitions[0]), list(row.transitions[1])],
-            )
-        )
+        batch.append(_model(build, row))
         if len(batch) >= WRITE_BATCH:
             IndexMovie.objects.bulk_create(batch)
             written += len(batch)
@@ -59,13 +46,16 @@ def rows_write(build: RecommendationIndex, index: EngineIndex) -> int:
     return written
 
 
-def _people_write(build: RecommendationIndex, index: EngineIndex) -> None:
-    """Each name key's movies, best prior first (at most PRIOR_CANDIDATES)."""
+def _people_write(build: RecommendationIndex, index: EngineIndex, keys: set[str] | None = None) -> None:
+    """Each name key's movies (only `keys` when given), best prior first (at most PRIOR_CANDIDATES)."""
     by_column = index.people.tocsc()
     movies: dict[str, list[int]] = {}
     for column, name in enumerate(index.people_names):
+        key = text.name_key(name)
+        if keys is not None and key not in keys:
+            continue
         rows = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
-        movies.setdefault(text.name_key(name), []).extend(rows.tolist())
+        movies.setdefault(key, []).extend(rows.tolist())
     batch = []
     for key, rows in movies.items():
         if not key:
@@ -130,10 +120,74 @@ class Candidates:
         return self.index
 
 
-def whole_index(build: RecommendationIndex) -> EngineIndex:
+def whole_rows(build: RecommendationIndex) -> list[MovieRow]:
+    """Every row of a build: for builds (workers) only, never a request."""
+    return [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).order_by("tmdb_id").iterator(chunk_size=5_000)]
+
+
+def whole_index(build: RecommendationIndex, rows: list[MovieRow] | None = None) -> EngineIndex:
     """Every row of a build as one EngineIndex: for builds (workers) only, never a request."""
-    rows = [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).order_by("tmdb_id").iterator(chunk_size=5_000)]
+    rows = whole_rows(build) if rows is None else rows
     return index_from_rows(rows, version=build.version, catalog_version=build.catalog_version, meta=build.meta)
+
+
+# A prior that moved less than this keeps its stored value in an incremental write: a sync that changes a few
+# films' votes shifts the catalog mean, hence every prior, by a hair; rewriting every row for that would make
+# the refresh cost the catalog. The next full build stores the exact values.
+PRIOR_TOLERANCE = 1e-3
+
+
+def _same(old: MovieRow, new: MovieRow) -> bool:
+    return (
+        abs(old.prior - new.prior) < PRIOR_TOLERANCE
+        and (old.adult, old.genres, old.people, old.director) == (new.adult, new.genres, new.people, new.director)
+        and all(list(getattr(old, n)[0]) == list(getattr(new, n)[0]) for n in _LISTS)
+        and all(np.allclose(getattr(old, n)[1], getattr(new, n)[1], atol=1e-6) for n in _LISTS)
+    )
+
+
+def rows_update(build: RecommendationIndex, old_rows: list[MovieRow], index: EngineIndex) -> int:
+    """An incremental refresh of `build` in place: write only the rows that differ from `old_rows` (new,
+    changed and removed movies, and the movies whose lists now name or drop them), and the name keys of the
+    people on them. Run it inside the transaction that also bumps the build's version. Returns the rows
+    written."""
+    old = {r.tmdb_id: r for r in old_rows}
+    fresh = {r.tmdb_id: r for r in movie_rows(index)}
+    changed = [r for t, r in fresh.items() if t in old and not _same(old[t], r)]
+    added = [r for t, r in fresh.items() if t not in old]
+    removed = [t for t in old if t not in fresh]
+    if removed:
+        IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=removed).delete()
+    stored = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=[r.tmdb_id for r in changed])
+    ids = dict(stored.values_list("tmdb_id", "pk"))
+    updates = [_model(build, r, pk=ids[r.tmdb_id]) for r in changed]
+    fields = ["prior", "adult", "genres", "people", "director", *_LISTS]
+    IndexMovie.objects.bulk_update(updates, fields, batch_size=WRITE_BATCH)
+    IndexMovie.objects.bulk_create([_model(build, r) for r in added], batch_size=WRITE_BATCH)
+    touched = [*changed, *added, *(old[t] for t in removed)]
+    keys = {text.name_key(name) for r in touched for name in r.people} | {
+        text.name_key(name) for r in changed for name in old[r.tmdb_id].people
+    }
+    keys.discard("")
+    IndexPerson.objects.filter(build_id=build.pk, key__in=keys).delete()
+    _people_write(build, index, keys=keys)
+    return len(changed) + len(added) + len(removed)
+
+
+def _model(build: RecommendationIndex, row: MovieRow, pk: int | None = None) -> IndexMovie:
+    return IndexMovie(
+        pk=pk,
+        build=build,
+        tmdb_id=row.tmdb_id,
+        prior=row.prior,
+        adult=row.adult,
+        genres=row.genres,
+        people=row.people,
+        director=row.director[:255],
+        content=[list(row.content[0]), list(row.content[1])],
+        cooc=[list(row.cooc[0]), list(row.cooc[1])],
+        transitions=[list(row.transitions[0]), list(row.transitions[1])],
+    )
 
 
 def similar_index(build: RecommendationIndex, tmdb_id: int) -> EngineIndex | None:
@@ -182,8 +236,15 @@ def candidate_index(
     for pool in pools:
         wanted.update(pool.order_by("-prior", "tmdb_id").values_list("tmdb_id", flat=True)[:PRIOR_CANDIDATES])
     wanted -= seeds
-    fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
-    others = [_movie_row(v) for v in _rows(build.pk, fields=fields).filter(tmdb_id__in=wanted)] if wanted else []
+    others: list[MovieRow] = []
+    if wanted and (genres or people):
+        fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
+        others = [_movie_row(v) for v in _rows(build.pk, fields=fields).filter(tmdb_id__in=wanted)]
+    elif wanted:  # from the scoring index alone
+        scoring = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=wanted).values_list(
+            "tmdb_id", "prior", "adult"
+        )
+        others = [MovieRow(tmdb_id=t, prior=p, adult=a) for t, p, a in scoring]
     rows = sorted([*seed_rows, *others], key=lambda r: r.tmdb_id)
     index = index_from_rows(rows, version=build.version, meta=build.meta)
     return Candidates(build.pk, rows, index, {r.tmdb_id for r in seed_rows})

@@ -75,6 +75,10 @@ class RecommendationIndex(models.Model):
     movie_count = models.PositiveIntegerField(default=0)
     interaction_count = models.PositiveIntegerField(default=0)
     build_seconds = models.FloatField(default=0)
+    rows_written = models.PositiveIntegerField(
+        default=0,
+        help_text="Movie rows the last build wrote: all of them in full, only the changed ones incrementally.",
+    )
     current = models.BooleanField(default=False, help_text="The build requests read (one at a time).")
     meta = models.JSONField(default=dict, blank=True, help_text="Format, k, and the catalog's rating statistics.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -110,7 +114,12 @@ class IndexMovie(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["build", "tmdb_id"], name="indexmovie_build_movie")]
-        indexes = [models.Index(fields=["build", "-prior"], name="indexmovie_build_prior_idx")]
+        indexes = [
+            # The best priors, in order, without a sort (ties by tmdb_id).
+            models.Index(fields=["build", "-prior", "tmdb_id"], name="indexmovie_build_prior_idx"),
+            # Scoring reads prior and flags of thousands of candidates: from the index alone, not the wide rows.
+            models.Index(fields=["build", "tmdb_id", "prior", "adult"], name="indexmovie_build_scoring_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tmdb_id} in build {self.build_id}"

@@ -46,6 +46,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='recommendationindex',
+            name='rows_written',
+            field=models.PositiveIntegerField(default=0, help_text='Movie rows the last build wrote: all of them in full, only the changed ones incrementally.'),
+        ),
+        migrations.AddField(
+            model_name='recommendationindex',
             name='current',
             field=models.BooleanField(default=False, help_text='The build requests read (one at a time).'),
         ),
@@ -70,7 +75,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='indexmovie',
-            index=models.Index(fields=['build', '-prior'], name='indexmovie_build_prior_idx'),
+            index=models.Index(fields=['build', '-prior', 'tmdb_id'], name='indexmovie_build_prior_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='indexmovie',
+            index=models.Index(fields=['build', 'tmdb_id', 'prior', 'adult'], name='indexmovie_build_scoring_idx'),
         ),
         migrations.AddConstraint(
             model_name='indexmovie',

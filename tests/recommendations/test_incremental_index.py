@@ -102,6 +102,19 @@ class TestIncrementalBuild:
         assert api_client.get("/api/movies/1538/similar/").status_code == 404
         assert similar_ids(api_client, 949)  # Heat still has neighbours
 
+    def test_a_refresh_writes_only_the_rows_of_the_changed_movie_and_those_that_list_it(self, built):
+        story = built["filler4"]
+        before = dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
+        Movie.objects.filter(pk=story.pk).update(overview="A lighthouse keeper", updated_at=timezone.now())
+
+        row = rebuild_if_stale()
+
+        after = dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
+        differ = {t for t in after if after[t] != before[t]}
+        assert row.kind == INCREMENTAL
+        assert story.tmdb_id in differ
+        assert row.rows_written == len(differ) < row.movie_count
+
     def test_unchanged_movies_keep_their_lists(self, api_client, built):
         unrelated = [509, 508, 77, 700_001]  # nothing in common with the sequel (no genre, person, word)
         before = {tmdb_id: similar_ids(api_client, tmdb_id) for tmdb_id in unrelated}
