@@ -1,7 +1,8 @@
 """The request path at two catalog sizes, end to end: a synthetic catalog in a throwaway SQLite database, the
 index built once, then a fresh serving process timed through Django's test client.
 
-Per size: build time and the builder's peak RSS; in a new process (a fresh web worker), the time of its first
+Per size: build time and the builder's peak RSS, then a refresh after ten films were edited (its time and the
+rows it wrote); in a new process (a fresh web worker), the time of its first
 "similar" answer, then p50/p95 of similar, personalized (uncached: the taste version is bumped before each)
 and genre requests, and that process's peak RSS. Issue #14's targets compare the larger size with the
 smaller: p95 at most 2x, RSS at most 1.5x, a fresh worker's first answer within 1 s.
@@ -103,10 +104,32 @@ def child_build(db: str, n: int) -> dict:
     )
     started = time.perf_counter()
     row = services.recommendation_index_build()
-    return {
+    figures = {
         "movies": row.movie_count,
         "build_s": round(time.perf_counter() - started, 1),
         "build_peak_rss_mb": rss_mb(),
+    }
+    return {**figures, **refresh_figures(n)}
+
+
+def refresh_figures(n: int) -> dict:
+    """A sync that edited ten films' overviews, then the refresh a catalog change queues."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from movies.models import Movie
+    from recommendations import services
+
+    rng = np.random.default_rng(13)
+    for tmdb_id in rng.choice(n, size=10, replace=False) + 1:
+        Movie.objects.filter(tmdb_id=int(tmdb_id)).update(overview="w1 w2 lighthouse keeper", updated_at=timezone.now())
+    cache.clear()
+    started = time.perf_counter()
+    refreshed = services.recommendation_index_build(force=False)
+    return {
+        "refresh_10_changed_s": round(time.perf_counter() - started, 1),
+        "refresh_kind": refreshed.kind,
+        "refresh_rows_written": refreshed.rows_written,
     }
 
 
@@ -165,6 +188,10 @@ def run_child(*args: str) -> dict:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind, db, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        if kind == "refresh":  # on a database a previous run built
+            setup_django(db)
+            print(json.dumps(refresh_figures(n)))
+            return 0
         print(json.dumps(child_build(db, n) if kind == "build" else child_serve(db, n)))
         return 0
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
