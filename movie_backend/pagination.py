@@ -45,3 +45,43 @@ class PageLimitPagination(PageNumberPagination):
         )
         params.is_valid(raise_exception=True)
         return params.validated_data
+
+
+class RecommendationPagination(PageLimitPagination):
+    """A page of a recommendation list that names what produced it: `algorithm`, and `experiment` and
+    `variant` when an A/B experiment served it (the same values the impression log records).
+
+    The view sets `served_by` before asking for the paginated response.
+    """
+
+    served_by: dict[str, str] | None = None
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        served = dict(self.served_by or {})
+        results = response.data.pop("results")
+        response.data.update(served)
+        response.data["results"] = results
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        properties = paginated["properties"]
+        results = properties.pop("results")
+        properties["algorithm"] = {
+            "type": "string",
+            "example": "hybrid-v2",
+            "description": "The algorithm that produced the list (as recorded with the impression).",
+        }
+        properties["experiment"] = {
+            "type": "string",
+            "description": "The A/B experiment that served the list; absent when none did.",
+        }
+        properties["variant"] = {
+            "type": "string",
+            "example": "control",
+            "description": "The caller's variant in that experiment; absent when none served the list.",
+        }
+        properties["results"] = results
+        paginated["required"] = [*paginated.get("required", ["count", "results"]), "algorithm"]
+        return paginated

@@ -150,11 +150,10 @@ CACHE_TTL_DETAILS = config("CACHE_TTL_DETAILS", default=24 * 60 * 60, cast=int)
 CACHE_TTL_SEARCH = config("CACHE_TTL_SEARCH", default=15 * 60, cast=int)
 CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60, cast=int)
 # Recommendation index: neighbours kept per movie, personalized list length, how often a request checks
-# the catalog version (staleness), and how long a request waits for another process's first build.
+# the catalog version (staleness), and how long the build lock lives where it is a cache key (SQLite).
 RECOMMENDATIONS_NEIGHBOURS = config("RECOMMENDATIONS_NEIGHBOURS", default=50, cast=int)
 RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cast=int)
 RECOMMENDATIONS_CATALOG_CHECK_SECONDS = config("RECOMMENDATIONS_CATALOG_CHECK_SECONDS", default=30, cast=int)
-RECOMMENDATIONS_BUILD_WAIT_SECONDS = config("RECOMMENDATIONS_BUILD_WAIT_SECONDS", default=60, cast=int)
 RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
 # A rebuild after a catalog change recomputes only the changed movies' content neighbours while the movies
 # changed since the last full build are at most this share of the catalog (0: always full), and while the

@@ -29,8 +29,7 @@ class RecommendationIndexAdmin(admin.ModelAdmin):
         "interaction_count",
         "build_seconds",
     ]
-    list_filter = ["kind"]
-    exclude = ["payload"]
+    list_filter = ["kind", "current"]
     readonly_fields = [
         "version",
         "kind",
@@ -42,6 +41,9 @@ class RecommendationIndexAdmin(admin.ModelAdmin):
         "movie_count",
         "interaction_count",
         "build_seconds",
+        "rows_written",
+        "current",
+        "meta",
         "created_at",
     ]
 

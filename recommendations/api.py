@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
+from movie_backend.pagination import RecommendationPagination
 from movies import filters
 from movies.models import Movie
 from movies.serializers import USER_STATE, MovieSummarySerializer
@@ -40,6 +41,7 @@ _REQUEST_ID = OpenApiParameter(
 
 class _RecommendationListApi(generics.ListAPIView):
     serializer_class = RecommendedMovieSerializer
+    pagination_class = RecommendationPagination
     queryset = Movie.objects.none()  # lists come from the services; this only names the model for the schema
 
     # The caller's state of the movies served (None for anonymous callers): set by `_page`, else by `_serve`.
@@ -64,6 +66,10 @@ class _RecommendationListApi(generics.ListAPIView):
         if self.states is None:
             self.states = movie_states(user=self.request.user, tmdb_ids=[m.tmdb_id for m in movies])
         context = {**self.get_serializer_context(), USER_STATE: self.states}
+        served = {"algorithm": log["algorithm"]}
+        if assignment is not None:
+            served.update(experiment=assignment.experiment, variant=assignment.variant.name)
+        self.paginator.served_by = served
         response = self.get_paginated_response(self.get_serializer(movies, many=True, context=context).data)
         return experiments.tag_response(response, request_id=request_id, assignment=assignment)
 
@@ -89,13 +95,15 @@ class SimilarMoviesApi(_RecommendationListApi):
         request_id = experiments.request_id(request)
         source, items = services.similar_movies(tmdb_id=self.kwargs["tmdb_id"], user=request.user)
         movies = self._page(items)
-        for movie in movies:
-            movie.reason = services.similar_reason(source, movie)
+        algorithm = services.served_algorithm(items, "content-tfidf-v1")
+        if algorithm != services.PRIOR_ALGORITHM:
+            for movie in movies:
+                movie.reason = services.similar_reason(source, movie)
         return self._serve(
             movies,
             request_id=request_id,
             kind=RecommendationLog.Kind.SIMILAR,
-            algorithm="content-tfidf-v1",
+            algorithm=algorithm,
             query=str(source.tmdb_id),
         )
 
@@ -192,7 +200,7 @@ class UserRecommendationsApi(_RecommendationListApi):
             request_id=request_id,
             assignment=assignment,
             kind=RecommendationLog.Kind.PERSONALIZED,
-            algorithm=assignment.algorithm_label if assignment else "hybrid-v2",
+            algorithm=services.served_algorithm(items, assignment.algorithm_label if assignment else "hybrid-v2"),
             experiment_id=assignment.experiment_id if assignment else None,
             variant=assignment.variant.name if assignment else "",
         )

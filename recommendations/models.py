@@ -44,13 +44,13 @@ class RecommendationLog(models.Model):
 
 
 class RecommendationIndex(models.Model):
-    """One build of the engine's arrays (content neighbours, co-occurrence, priors) as a compressed blob.
+    """One build of the engine's index; its per-movie rows are IndexMovie rows.
 
-    Every process reads the newest row (and keeps it in memory while its `version` is current), so web
-    workers and Celery agree on one index. `catalog_version` records the catalog it was built from; a
-    different current catalog version marks it stale. A full build computes every movie's content
-    neighbours; an incremental one only those of the movies changed since the previous build (see
-    `services.recommendation_index_build`), which `catalog_updated_at` lets the next build find.
+    Exactly one build is `current` (switched in one transaction when a build completes); the previous one
+    serves until then. `catalog_version` records the catalog it was built from; a different current catalog
+    version marks it stale. A full build computes every movie's content neighbours; an incremental one only
+    those of the movies changed since the previous build (see `services.recommendation_index_build`), which
+    `catalog_updated_at` lets the next build find.
     """
 
     class Kind(models.TextChoices):
@@ -75,15 +75,69 @@ class RecommendationIndex(models.Model):
     movie_count = models.PositiveIntegerField(default=0)
     interaction_count = models.PositiveIntegerField(default=0)
     build_seconds = models.FloatField(default=0)
-    payload = models.BinaryField(help_text="engine.index.EngineIndex.to_bytes(): a compressed npz, no pickle.")
+    rows_written = models.PositiveIntegerField(
+        default=0,
+        help_text="Movie rows the last build wrote: all of them in full, only the changed ones incrementally.",
+    )
+    current = models.BooleanField(default=False, help_text="The build requests read (one at a time).")
+    meta = models.JSONField(default=dict, blank=True, help_text="Format, k, and the catalog's rating statistics.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "recommendation indexes"
+        constraints = [
+            models.UniqueConstraint(fields=["current"], condition=models.Q(current=True), name="recindex_one_current")
+        ]
 
     def __str__(self) -> str:
         return f"index {self.version[:8]} ({self.movie_count} movies)"
+
+
+class IndexMovie(models.Model):
+    """One movie's part of a build: its prior and flags, and its neighbour, co-occurrence and transition lists.
+
+    A request reads only the rows of the movies its answer needs (see `recommendations.index_rows`). Each list
+    is [[TMDb ids], [scores]], best first. `people` are the director(s) and top-billed cast.
+    """
+
+    build = models.ForeignKey(RecommendationIndex, on_delete=models.CASCADE, related_name="movies")
+    tmdb_id = models.IntegerField()
+    prior = models.FloatField(help_text="Popularity and quality prior in [0, 1].")
+    adult = models.BooleanField(default=False)
+    genres = models.JSONField(default=list, help_text="TMDb genre ids.")
+    people = models.JSONField(default=list)
+    director = models.CharField(max_length=255, blank=True)
+    content = models.JSONField(default=list, help_text="Content neighbours: [[ids], [cosines]].")
+    cooc = models.JSONField(default=list, help_text="Co-occurrence neighbours: [[ids], [similarities]].")
+    transitions = models.JSONField(default=list, help_text="Watched next: [[ids], [probabilities]].")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["build", "tmdb_id"], name="indexmovie_build_movie")]
+        indexes = [
+            # The best priors, in order, without a sort (ties by tmdb_id).
+            models.Index(fields=["build", "-prior", "tmdb_id"], name="indexmovie_build_prior_idx"),
+            # Scoring reads prior and flags of thousands of candidates: from the index alone, not the wide rows.
+            models.Index(fields=["build", "tmdb_id", "prior", "adult"], name="indexmovie_build_scoring_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tmdb_id} in build {self.build_id}"
+
+
+class IndexPerson(models.Model):
+    """A person's movies in a build, keyed the way the engine matches names (case and accents folded), so a
+    saved "pedro almodovar" finds Almodóvar's films with one indexed query."""
+
+    build = models.ForeignKey(RecommendationIndex, on_delete=models.CASCADE, related_name="people")
+    key = models.CharField(max_length=255, help_text="engine.text.name_key of the name.")
+    tmdb_ids = models.JSONField(default=list, help_text="The movies directed by or starring them, best prior first.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["build", "key"], name="indexperson_build_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} in build {self.build_id}"
 
 
 class Experiment(models.Model):

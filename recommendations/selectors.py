@@ -165,14 +165,19 @@ def user_taste_signals(*, user) -> TasteSignals:
     )
 
 
-def tmdb_ids_matching(*, user, params: dict) -> list[int]:
-    """TMDb ids of the movies matching discover filters (movies.filters; adult titles are the caller's), and
-    with `exclude_watchlist`, not on the user's watchlist: one query."""
+def movies_matching(*, user, params: dict) -> QuerySet[Movie]:
+    """The movies matching discover filters (movies.filters; adult titles are the caller's), and with
+    `exclude_watchlist`, not on the user's watchlist."""
     queryset = movies_filter(Movie.objects.all(), {k: v for k, v in params.items() if k != "exclude_watchlist"})
     if params.get("exclude_watchlist"):
         on_watchlist = Interaction.objects.filter(user=user, type=Interaction.Type.WATCHLIST, movie=OuterRef("pk"))
         queryset = queryset.exclude(Exists(on_watchlist))
-    return list(queryset.values_list("tmdb_id", flat=True))
+    return queryset
+
+
+def tmdb_ids_matching(*, user, params: dict) -> list[int]:
+    """TMDb ids of `movies_matching`: one query."""
+    return list(movies_matching(user=user, params=params).values_list("tmdb_id", flat=True))
 
 
 def movies_in_order(*, user, tmdb_ids: Iterable[int]) -> list[Movie]:

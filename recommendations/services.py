@@ -1,60 +1,50 @@
-"""Recommendation services: the shared index (build, staleness, lock), similar movies, genre picks, the
-personalized list, and two helpers for other features (`user_taste_scores`, `popular_fallback`).
+"""Recommendation services: similar movies, genre picks, the personalized list, and two helpers for other
+features (`user_taste_scores`, `popular_fallback`).
 
-The index is built from the database into `engine.index.EngineIndex` and stored as one blob row
-(RecommendationIndex); each process keeps the current one in memory while its version is current, so a
-request is an array lookup plus one query for the movies it shows.
-
-Freshness: the index records the catalog version it was built from (movie count + newest updated_at).
-The catalog commands call `tasks.rebuild_recommendation_index` after loading or syncing; independently,
-a request that finds no index builds it under a cache lock (others wait for it), and a request that finds
-a stale one queues a rebuild (run in-process when Celery is eager) and is served the previous index meanwhile.
-Such a rebuild is incremental when few movies changed (only their content neighbours are recomputed, see
-`_build_plan`); so is the periodic job that recounts interactions. The build command builds in full.
+The index lives in the database, one row per movie and build (`recommendations.builds` builds it, in workers;
+`recommendations.index_rows` reads it). A request reads only the rows its answer needs into a small
+`engine.index.EngineIndex` and runs the engine's ranking on it; no process keeps a catalog-sized copy. With no
+build yet (a fresh install before its first build finishes) the lists come from the popularity prior, and
+their `reason` says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
-import logging
-import threading
-import time
-import uuid
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
-from movie_backend.exceptions import ServiceUnavailable
 from movies import filters
 from movies.models import Genre, Movie
 from movies.selectors import genre_resolve, movies_visible_to
 from movies.services import MovieNotFound
-from recommendations import selectors
-from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import FORMAT as INDEX_FORMAT
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, payload_meta
-from recommendations.models import EvaluationRun, RecommendationIndex, RecommendationLog
+from recommendations import index_rows, selectors
+from recommendations.builds import (  # noqa: F401 (the index's API, used through this module)
+    CATALOG_KEY,
+    CURRENT_KEY,
+    KEEP_BUILDS,
+    LOCK_KEY,
+    build_lock,
+    catalog_version,
+    current_build,
+    recommendation_index_build,
+)
+from recommendations.engine import content, personalized, priors, taste
+from recommendations.engine.index import EngineIndex
+from recommendations.models import EvaluationRun, RecommendationLog
 
-logger = logging.getLogger(__name__)
-
-CURRENT_KEY = "rec:index:v1:current"
-CATALOG_KEY = "rec:catalog:v1:version"
-LOCK_KEY = "rec:index:v1:lock"
 STATS_KEY = "rec:catalog:v1:stats:{version}"
-USER_KEY = "rec:user:v2:{user}:{taste}:{index}"
-KEEP_BUILDS = 2
+USER_KEY = "rec:user:v3:{user}:{taste}:{index}"
 # The blend's defaults are the ones chosen on the MovieLens validation split (docs/eval/recommendations.md).
 BLEND = personalized.Blend()
-
-_memo_lock = threading.Lock()
-_memo: EngineIndex | None = None
+# Served while no build exists yet: the lists' `algorithm`, and every item's `reason`.
+PRIOR_ALGORITHM = "popularity-prior-v1"
+PRIOR_REASON = "popular and highly rated (personal recommendations are still being prepared)"
 
 
 @dataclass(frozen=True)
@@ -62,301 +52,35 @@ class Recommendation:
     tmdb_id: int
     score: float
     reason: str
+    from_prior: bool = False  # served from the popularity prior because no index is built yet
+
+
+def served_algorithm(items: list[Recommendation], default: str) -> str:
+    """The list's algorithm: the popularity prior's when it answered for a missing index, else `default`."""
+    return PRIOR_ALGORITHM if items and items[0].from_prior else default
+
+
+def _prior_list(*, user, exclude: set[int], limit: int, genres: list[int] | None = None) -> list[Recommendation]:
+    """With no index yet: the most popular visible movies (in `genres` when given), scored by the prior."""
+    queryset = movies_visible_to(user=user).exclude(tmdb_id__in=exclude)
+    if genres:
+        queryset = queryset.filter(genres__tmdb_id__in=genres).distinct()
+    rows = list(
+        queryset.order_by("-popularity", "-vote_count", "tmdb_id").values_list(
+            "tmdb_id", "popularity", "vote_average", "vote_count"
+        )[:limit]
+    )
+    if not rows:
+        return []
+    values = np.array([r[1:] for r in rows], dtype=np.float64)
+    scores = priors.prior(values[:, 0], values[:, 1], values[:, 2])
+    return [
+        Recommendation(int(r[0]), round(float(score), 4), PRIOR_REASON, from_prior=True)
+        for r, score in zip(rows, scores, strict=True)
+    ]
 
 
 # --- the index ------------------------------------------------------------------------------------
-
-
-def catalog_version(*, fresh: bool = False) -> str:
-    """The current catalog version, cached for RECOMMENDATIONS_CATALOG_CHECK_SECONDS."""
-    if not fresh:
-        cached = cache.get(CATALOG_KEY)
-        if cached is not None:
-            return cached
-    version = selectors.catalog_version()
-    cache.set(CATALOG_KEY, version, settings.RECOMMENDATIONS_CATALOG_CHECK_SECONDS)
-    return version
-
-
-def recommendation_index_build(*, force: bool = True, interactions: bool = False) -> RecommendationIndex | None:
-    """Build the index from the database and store it as the current one.
-
-    force=True: a full build, always (the command). force=False: nothing to do (returns the current row) when
-    the current index matches the catalog, unless `interactions` asks for the users' newest interactions
-    (the periodic job: co-occurrence and transition lists are recounted); otherwise an incremental build when
-    `_build_plan` allows one (with the catalog unchanged, every content list is kept), else a full build.
-    Holds a cache lock so two processes never build at once; returns None when another build is running.
-    """
-    # django-redis answers None, not False, when Redis is down: no one can hold the lock then, so build.
-    if cache.add(LOCK_KEY, "1", settings.RECOMMENDATIONS_BUILD_LOCK_SECONDS) is False:
-        return None
-    try:
-        version = catalog_version(fresh=True)
-        current = RecommendationIndex.objects.defer("payload").first()
-        if not force and not interactions and current is not None and current.catalog_version == version:
-            _publish(current)
-            return current
-        started = time.perf_counter()
-        now = timezone.now()
-        snapshot = _snapshot_from_database()
-        plan = _build_plan(previous=current, snapshot=snapshot, force=force, now=now)
-        k = settings.RECOMMENDATIONS_NEIGHBOURS
-        index = build_index(
-            snapshot.catalog,
-            positives=snapshot.positives,
-            events=snapshot.events,
-            previous=plan.previous,  # None for a full build
-            changed_tmdb_ids=plan.edited,
-            k=k,
-        )
-        payload = index.to_bytes()
-        incremental = plan.kind == RecommendationIndex.Kind.INCREMENTAL
-        with transaction.atomic():
-            row = RecommendationIndex.objects.create(
-                version=uuid.uuid4().hex,
-                catalog_version=version,
-                kind=plan.kind,
-                catalog_updated_at=snapshot.updated_at,
-                changed_movies=plan.changed if incremental else 0,
-                changed_since_full=current.changed_since_full + plan.changed if incremental else 0,
-                full_built_at=current.full_built_at if incremental else now,
-                movie_count=index.size,
-                interaction_count=snapshot.interactions,
-                build_seconds=time.perf_counter() - started,
-                payload=payload,
-            )
-            old = RecommendationIndex.objects.values_list("pk", flat=True)[KEEP_BUILDS:]
-            RecommendationIndex.objects.filter(pk__in=list(old)).delete()
-        _publish(row)
-        logger.info(
-            "recommendation index %s built (%s): %d movies, %d interactions, %.1fs, %d KiB",
-            row.version[:8],
-            f"incremental, {plan.changed} changed since the previous build" if incremental else f"full: {plan.reason}",
-            row.movie_count,
-            row.interaction_count,
-            row.build_seconds,
-            len(payload) // 1024,
-        )
-        return row
-    finally:
-        cache.delete(LOCK_KEY)
-
-
-@dataclass
-class _Snapshot:
-    """The database as one build reads it."""
-
-    catalog: CatalogArrays
-    movie_updated_at: list[datetime.datetime]  # per catalog row
-    updated_at: datetime.datetime | None  # the newest of them: the next build's changes come after it
-    positives: sp.csr_matrix | None
-    events: collaborative.Events | None
-    interactions: int
-
-
-@dataclass
-class _BuildPlan:
-    kind: str  # a RecommendationIndex.Kind
-    reason: str = ""  # why a full build
-    previous: EngineIndex | None = None
-    edited: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # updated TMDb ids
-    changed: int = 0  # new, edited and removed movies since the previous build
-
-
-def _build_plan(
-    *, previous: RecommendationIndex | None, snapshot: _Snapshot, force: bool, now: datetime.datetime
-) -> _BuildPlan:
-    """Full or incremental: the one place that decides.
-
-    Incremental only when the previous index has this format and this k, and the movies changed since the last
-    full build (this change included) are at most RECOMMENDATIONS_INCREMENTAL_MAX_SHARE of the catalog, and
-    the last full build is less than RECOMMENDATIONS_FULL_BUILD_HOURS old. Kept neighbour lists carry the
-    TF-IDF weights of the build that computed them, and a list that loses a neighbour stays shorter, so the
-    drift grows with everything changed since the last full build, not with this change alone; the age limit
-    bounds whatever the change tracking cannot see (a row committed late with an older updated_at).
-    """
-
-    def full(reason: str) -> _BuildPlan:
-        return _BuildPlan(RecommendationIndex.Kind.FULL, reason)
-
-    if force:
-        return full("requested")
-    if previous is None:
-        return full("no previous index")
-    if previous.catalog_updated_at is None or previous.full_built_at is None:
-        return full("the previous index does not record what it read")
-    hours = settings.RECOMMENDATIONS_FULL_BUILD_HOURS
-    if now - previous.full_built_at >= datetime.timedelta(hours=hours):
-        return full(f"the last full build is more than {hours}h old")
-    old = _memo if _memo is not None and _memo.version == previous.version else None
-    payload = b""
-    if old is None:
-        payload = bytes(RecommendationIndex.objects.values_list("payload", flat=True).get(pk=previous.pk))
-    meta = old.meta if old is not None else payload_meta(payload)
-    k = settings.RECOMMENDATIONS_NEIGHBOURS
-    if meta.get("format") != INDEX_FORMAT or meta.get("k") != k:
-        return full(f"the previous index has format {meta.get('format')} and k {meta.get('k')}")
-    if old is None:
-        old = EngineIndex.from_bytes(payload, version=previous.version, catalog_version=previous.catalog_version)
-    tmdb_ids = snapshot.catalog.tmdb_ids
-    edited = tmdb_ids[np.array([at > previous.catalog_updated_at for at in snapshot.movie_updated_at], dtype=bool)]
-    new = np.setdiff1d(tmdb_ids, old.tmdb_ids)
-    removed = np.setdiff1d(old.tmdb_ids, tmdb_ids)
-    changed = len(np.union1d(edited, new)) + len(removed)
-    since_full = previous.changed_since_full + changed
-    share = settings.RECOMMENDATIONS_INCREMENTAL_MAX_SHARE
-    if since_full > share * len(tmdb_ids):
-        return full(f"{since_full} of {len(tmdb_ids)} movies changed since the last full build (> {share:.0%})")
-    return _BuildPlan(RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed)
-
-
-def _publish(row: RecommendationIndex) -> None:
-    _remember({"version": row.version, "catalog_version": row.catalog_version})
-
-
-def _remember(info: dict) -> None:
-    # Short-lived, so every process (each with its own local-memory cache when there is no Redis) re-reads the
-    # newest row soon after another process built one.
-    cache.set(CURRENT_KEY, info, settings.RECOMMENDATIONS_CATALOG_CHECK_SECONDS)
-
-
-def _newest() -> dict | None:
-    return RecommendationIndex.objects.values("version", "catalog_version").first()
-
-
-def _snapshot_from_database() -> _Snapshot:
-    rows = selectors.catalog_rows()
-    movies = rows.movies
-    row_of_pk = {pk: i for i, (pk, *_rest) in enumerate(movies)}
-    genres: list[list[int]] = [[] for _ in movies]
-    for movie_pk, genre_id in rows.genres:
-        genres[row_of_pk[movie_pk]].append(genre_id)
-    people: dict[str, list[list[str]]] = {"director": [[] for _ in movies], "cast": [[] for _ in movies]}
-    for movie_pk, role, name in rows.people:
-        people[role][row_of_pk[movie_pk]].append(name)
-    keywords: list[list[str]] = [[] for _ in movies]
-    for movie_pk, name in rows.keywords:
-        keywords[row_of_pk[movie_pk]].append(name)
-    docs = [
-        content.MovieDoc(
-            title=title,
-            overview=overview or "",
-            genres=genres[i],
-            keywords=keywords[i],
-            director=list(dict.fromkeys(people["director"][i])),
-            cast=list(dict.fromkeys(people["cast"][i])),
-            collection=collection,
-        )
-        for i, (_pk, _t, title, overview, collection, *_r) in enumerate(movies)
-    ]
-    catalog = CatalogArrays(
-        tmdb_ids=np.array([m[1] for m in movies], dtype=np.int64),
-        docs=docs,
-        popularity=np.array([m[5] for m in movies], dtype=np.float64),
-        vote_average=np.array([m[6] for m in movies], dtype=np.float64),
-        vote_count=np.array([m[7] for m in movies], dtype=np.float64),
-        adult=np.array([m[8] for m in movies], dtype=bool),
-    )
-    updated = [m[9] for m in movies]
-    positives, events, count = _interactions(row_of_pk)
-    return _Snapshot(catalog, updated, max(updated, default=None), positives, events, count)
-
-
-def _interactions(row_of_pk: dict[int, int]):
-    """Every user's interactions as the index needs them: a users x movies matrix of positive,
-    recency-weighted signals (each user's newest ones, capped) for the co-occurrence, and every event in
-    time order for the transitions. Returns (positives, events, number of rows read)."""
-    rows = selectors.interaction_rows()
-    if not rows:
-        return None, None, 0
-    now = timezone.now()
-    users, items, weights, ages = [], [], [], []
-    for user_id, movie_pk, kind, rating, at in rows:
-        if movie_pk in row_of_pk:
-            users.append(user_id)
-            items.append(row_of_pk[movie_pk])
-            weights.append(taste.signal_weight(kind, float(rating) if rating is not None else None))
-            ages.append((now - at).total_seconds() / 86400.0 if at else 0.0)
-    if not users:
-        return None, None, len(rows)
-    user_ids, user_rows = np.unique(np.array(users), return_inverse=True)
-    items_arr, ages_arr, weights_arr = np.array(items), np.array(ages), np.array(weights)
-    # Sorting on minus the age puts each user's oldest event first.
-    events = collaborative.Events(user_rows, items_arr, -ages_arr)
-    positive = weights_arr > 0
-    if not positive.any():
-        return None, events, len(rows)
-    user_rows, items_arr, ages_arr, weights_arr = (a[positive] for a in (user_rows, items_arr, ages_arr, weights_arr))
-    # Heavy users: only their newest MAX_ITEMS_PER_USER signals count (bounds the co-occurrence cost).
-    order = np.lexsort((ages_arr, user_rows))
-    rank_in_user = np.arange(len(order)) - np.searchsorted(user_rows[order], user_rows[order])
-    keep = np.zeros(len(order), dtype=bool)
-    keep[order[rank_in_user < collaborative.MAX_ITEMS_PER_USER]] = True
-    values = weights_arr * taste.recency(ages_arr)
-    matrix = collaborative.user_item_matrix(
-        user_rows[keep], items_arr[keep], values[keep], n_users=len(user_ids), n_items=len(row_of_pk)
-    )
-    return matrix, events, len(rows)
-
-
-def current_index() -> EngineIndex:
-    """The shared index, loaded into this process once per version; built when missing, refreshed when stale."""
-    info = cache.get(CURRENT_KEY)
-    if info is None:
-        info = _newest()
-        if info is not None:
-            _remember(info)
-    if info is None:
-        info = _build_or_wait()
-    elif info["catalog_version"] != catalog_version():
-        newest = _newest()  # another process may have rebuilt it already
-        if newest is not None and newest["catalog_version"] == catalog_version():
-            info = newest
-            _remember(info)
-        elif cache.get(LOCK_KEY) is None:
-            # Stale: rebuild (a worker, or in-process when Celery is eager); serve the previous index meanwhile.
-            # A broker outage is logged there and the previous index is served; the next request tries again.
-            from recommendations.tasks import recommendation_index_rebuild_queue
-
-            recommendation_index_rebuild_queue(force=False)
-            info = cache.get(CURRENT_KEY) or info
-    return _load(info["version"])
-
-
-def _build_or_wait() -> dict:
-    deadline = time.monotonic() + settings.RECOMMENDATIONS_BUILD_WAIT_SECONDS
-    while True:
-        row = recommendation_index_build(force=False)
-        if row is not None:
-            return {"version": row.version, "catalog_version": row.catalog_version}
-        # Someone else is building: wait for their result.
-        time.sleep(0.2)
-        info = cache.get(CURRENT_KEY)
-        if info is not None:
-            return info
-        if time.monotonic() > deadline:
-            raise ServiceUnavailable("The recommendation index is being built. Try again shortly.", retry_after=10)
-
-
-def _load(version: str) -> EngineIndex:
-    global _memo
-    memo = _memo
-    if memo is not None and memo.version == version:
-        return memo
-    with _memo_lock:
-        if _memo is not None and _memo.version == version:
-            return _memo
-        row = RecommendationIndex.objects.filter(version=version).values_list("payload", "catalog_version").first()
-        if row is None:  # pruned by a newer build: forget the pointer and take the newest
-            cache.delete(CURRENT_KEY)
-            newest = RecommendationIndex.objects.values_list("version", "payload", "catalog_version").first()
-            if newest is None:
-                raise ServiceUnavailable("The recommendation index is being rebuilt. Try again shortly.")
-            version, payload, catalog = newest
-        else:
-            payload, catalog = row
-        _memo = EngineIndex.from_bytes(bytes(payload), version=version, catalog_version=catalog)
-        return _memo
 
 
 def _allowed(index: EngineIndex, user) -> np.ndarray | None:
@@ -370,10 +94,28 @@ def _allowed_by(index: EngineIndex, user, params: dict | None) -> np.ndarray | N
     allowed = _allowed(index, user)
     if not params:
         return allowed
-    matching = np.isin(
-        index.tmdb_ids, np.asarray(selectors.tmdb_ids_matching(user=user, params=params), dtype=np.int64)
-    )
+    among = selectors.movies_matching(user=user, params=params).filter(tmdb_id__in=index.tmdb_ids.tolist())
+    matching = np.isin(index.tmdb_ids, np.asarray(list(among.values_list("tmdb_id", flat=True)), dtype=np.int64))
     return matching if allowed is None else allowed & matching
+
+
+def _adult_allowed(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_adult
+
+
+def _candidates(
+    build, user, signals: selectors.TasteSignals, *, extra=(), params: dict | None = None
+) -> index_rows.Candidates:
+    """The rows a ranking for this user reads: their movies, what those point at, and the best priors."""
+    return index_rows.candidate_index(
+        build.row(),
+        seeds={s.tmdb_id for s in signals.signals} | set(signals.movies),
+        extra=extra,
+        genres=signals.genres,
+        people=signals.people,
+        matching=selectors.movies_matching(user=user, params=params) if params else None,
+        adult=_adult_allowed(user),
+    )
 
 
 # --- similar movies -------------------------------------------------------------------------------
@@ -393,10 +135,15 @@ def similar_movies(*, tmdb_id: int, user) -> tuple[Movie, list[Recommendation]]:
     )
     if movie is None:
         raise MovieNotFound()
-    index = current_index()
-    row = index.position.get(int(tmdb_id))
-    if row is None:
+    build = current_build()
+    if build is None:
+        genres = [g.tmdb_id for g in movie.genres.all()]
+        limit = settings.RECOMMENDATIONS_NEIGHBOURS
+        return movie, _prior_list(user=user, exclude={movie.tmdb_id}, limit=limit, genres=genres)
+    index = index_rows.similar_index(build.row(), int(tmdb_id))
+    if index is None:
         return movie, []
+    row = index.position[int(tmdb_id)]
     cols, scores = personalized.similar(
         index, row, limit=settings.RECOMMENDATIONS_NEIGHBOURS, allowed=_allowed(index, user)
     )
@@ -490,8 +237,10 @@ def personalized_recommendations(
     `params` are discover filters (movies.filters.RECOMMENDATION_PARAMS, parsed): the movies they leave out
     are masked before ranking, so a filtered list is as long as an unfiltered one when enough movies match.
     """
-    index = current_index()
-    key = USER_KEY.format(user=user.pk, taste=user.taste_version, index=index.version)
+    build = current_build()
+    if build is None:
+        return _prior_list(user=user, exclude=_seen(user), limit=settings.RECOMMENDATIONS_LIST_SIZE)
+    key = USER_KEY.format(user=user.pk, taste=user.taste_version, index=build.version)
     if variant_key:
         key = f"{key}:{variant_key}"
     if params:
@@ -500,14 +249,15 @@ def personalized_recommendations(
     if cached is not None:
         return [Recommendation(*item) for item in cached]
     signals = selectors.user_taste_signals(user=user)
+    candidates = _candidates(build, user, signals, params=params)
+    ranking = {"limit": settings.RECOMMENDATIONS_LIST_SIZE, "blend": blend or BLEND}
+    # Score every candidate, then read the lists of the few the ranking can serve (same rows, same scores).
+    profile, _labels = _taste(candidates.index, signals)
+    allowed = _allowed_by(candidates.index, user, params)
+    pool = personalized.candidate_pool(candidates.index, profile, allowed=allowed, **ranking)
+    index = candidates.with_lists(candidates.index.tmdb_ids[pool])
     profile, labels = _taste(index, signals)
-    ranked = personalized.rank(
-        index,
-        profile,
-        limit=settings.RECOMMENDATIONS_LIST_SIZE,
-        blend=blend or BLEND,
-        allowed=_allowed_by(index, user, params),
-    )
+    ranked = personalized.rank(index, profile, allowed=allowed, **ranking)
     genre_names = _genre_names(index, ranked.reasons)
     items = [
         Recommendation(
@@ -651,8 +401,12 @@ def user_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float]:
     scores = {int(t): 0.0 for t in tmdb_ids}
     if user is None or not user.is_authenticated or not scores:
         return scores
-    index = current_index()
-    profile, _labels = _taste(index, selectors.user_taste_signals(user=user))
+    build = current_build()
+    if build is None:
+        return scores
+    signals = selectors.user_taste_signals(user=user)
+    index = _candidates(build, user, signals, extra=scores).index
+    profile, _labels = _taste(index, signals)
     blended = personalized.blended_scores(index, profile, BLEND)
     known = {t: float(blended[index.position[t]]) for t in scores if t in index.position}
     seen = set(index.tmdb_ids[profile.exclude].tolist())
@@ -664,30 +418,29 @@ def user_taste_scores(*, user, tmdb_ids: list[int]) -> dict[int, float]:
     return scores
 
 
+def _seen(user) -> set[int]:
+    """The movies the user has seen (every signal but the watchlist): never offered as popular picks."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return {s.tmdb_id for s in selectors.user_taste_signals(user=user).signals if s.kind != "watchlist"}
+
+
 def popular_fallback(*, user, limit: int) -> list[Movie]:
     """Up to `limit` popular, well-rated movies the user may see and has not seen, best first.
 
     Each returned Movie carries `score` (the prior, 0 to 1) and `reason`; genres are prefetched.
     """
-    index = current_index()
-    allowed = _allowed(index, user)
-    seen: set[int] = set()
-    if user is not None and user.is_authenticated:
-        signals = selectors.user_taste_signals(user=user)
-        seen = {s.tmdb_id for s in signals.signals if s.kind != "watchlist"}
-    picked: list[int] = []
-    for row in index.by_prior:
-        if allowed is not None and not allowed[row]:
-            continue
-        tmdb_id = int(index.tmdb_ids[row])
-        if tmdb_id not in seen:
-            picked.append(tmdb_id)
-            if len(picked) >= limit:
-                break
-    movies = selectors.movies_in_order(user=user, tmdb_ids=picked)
+    build = current_build()
+    seen = _seen(user)
+    if build is None:
+        picked = _prior_list(user=user, exclude=seen, limit=limit)
+        prior = {r.tmdb_id: (r.score, r.reason) for r in picked}
+    else:
+        best = index_rows.by_prior(build.row(), adult=_adult_allowed(user), exclude=seen, limit=limit)
+        prior = {tmdb_id: (round(float(p), 4), "popular and highly rated") for tmdb_id, p in best}
+    movies = selectors.movies_in_order(user=user, tmdb_ids=list(prior))
     for movie in movies:
-        movie.score = round(float(index.prior[index.position[movie.tmdb_id]]), 4)
-        movie.reason = "popular and highly rated"
+        movie.score, movie.reason = prior[movie.tmdb_id]
     return movies
 
 

@@ -31,6 +31,7 @@ def rebuild_recommendation_index(force: bool = True, interactions: bool = False)
         "version": row.version,
         "kind": row.kind,
         "changed_movies": row.changed_movies,
+        "rows_written": row.rows_written,
         "movies": row.movie_count,
         "interactions": row.interaction_count,
         "seconds": round(row.build_seconds, 2),

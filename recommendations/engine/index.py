@@ -1,4 +1,5 @@
-"""The arrays a request needs, built once per catalog version and shared by every process as one blob."""
+"""The arrays a request needs: built by a worker, stored as one row per movie (`movie_rows`), and read back by a
+request as the small index over the rows it needs (`index_from_rows`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -253,3 +255,101 @@ def _rows_in(known: np.ndarray, tmdb_ids: np.ndarray) -> np.ndarray:
     order = np.argsort(known, kind="stable")
     at = np.minimum(np.searchsorted(known, tmdb_ids, sorter=order), len(known) - 1)
     return np.where(known[order[at]] == tmdb_ids, order[at], -1)
+
+
+# -- per-movie rows: how the index is stored, and the small index a request builds from the rows it reads --------
+
+
+@dataclass
+class MovieRow:
+    """One movie's part of an index: what a request reads about it, and nothing about any other movie but ids.
+
+    Each list is (TMDb ids, scores), best first as stored; `people` are the director(s) and top-billed cast,
+    `director` the first director's name ("" when unknown).
+    """
+
+    tmdb_id: int
+    prior: float
+    adult: bool
+    genres: list[int] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    director: str = ""
+    content: tuple[list[int], list[float]] = ((), ())  # type: ignore[assignment]
+    cooc: tuple[list[int], list[float]] = ((), ())  # type: ignore[assignment]
+    transitions: tuple[list[int], list[float]] = ((), ())  # type: ignore[assignment]
+
+
+def _row_list(matrix: sp.csr_matrix, row: int, tmdb_ids: np.ndarray) -> tuple[list[int], list[float]]:
+    lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
+    order = np.argsort(-matrix.data[lo:hi], kind="stable")
+    cols = matrix.indices[lo:hi][order]
+    return tmdb_ids[cols].tolist(), [round(float(v), 6) for v in matrix.data[lo:hi][order]]
+
+
+def movie_rows(index: EngineIndex) -> Iterable[MovieRow]:
+    """The index as one row per movie (the build writes these)."""
+    tmdb_ids = np.asarray(index.tmdb_ids, dtype=np.int64)
+    for i in range(index.size):
+        people = index.people.indices[index.people.indptr[i] : index.people.indptr[i + 1]]
+        genres = index.genres.indices[index.genres.indptr[i] : index.genres.indptr[i + 1]]
+        director = int(index.director[i])
+        yield MovieRow(
+            tmdb_id=int(tmdb_ids[i]),
+            prior=float(index.prior[i]),
+            adult=bool(index.adult[i]),
+            genres=[int(index.genre_ids[g]) for g in genres],
+            people=[index.people_names[p] for p in people],
+            director=index.people_names[director] if director >= 0 else "",
+            content=_row_list(index.content, i, tmdb_ids),
+            cooc=_row_list(index.cooc, i, tmdb_ids),
+            transitions=_row_list(index.transitions, i, tmdb_ids),
+        )
+
+
+def index_from_rows(
+    rows: Sequence[MovieRow], *, version: str = "", catalog_version: str = "", meta=None
+) -> EngineIndex:
+    """An EngineIndex over exactly these movies: the ranking functions run on it unchanged.
+
+    List entries pointing at a movie outside `rows` are dropped, so a request that reads the rows of the
+    user's movies and of every movie they point at (plus the candidates it wants) scores those candidates as
+    the whole catalog's index would: each component's top is among them, and the prior is absolute.
+    """
+    tmdb_ids = np.array([r.tmdb_id for r in rows], dtype=np.int64)
+    n = len(rows)
+
+    def matrix(name: str) -> sp.csr_matrix:
+        listed = [(i, getattr(row, name)) for i, row in enumerate(rows)]
+        listed = [(i, ids, scores) for i, (ids, scores) in listed if len(ids)]
+        if not listed:
+            return sp.csr_matrix((n, n), dtype=np.float32)
+        lengths = np.array([len(ids) for _i, ids, _s in listed], dtype=np.int64)
+        total = int(lengths.sum())
+        r = np.repeat(np.array([i for i, _ids, _s in listed], dtype=np.int64), lengths)
+        ids = np.fromiter(chain.from_iterable(ids for _i, ids, _s in listed), dtype=np.int64, count=total)
+        values = np.fromiter(chain.from_iterable(s for _i, _ids, s in listed), dtype=np.float32, count=total)
+        c = _rows_in(tmdb_ids, ids)
+        keep = c >= 0  # a neighbour outside these rows
+        result = sp.csr_matrix((values[keep], (r[keep], c[keep])), shape=(n, n), dtype=np.float32)
+        result.sort_indices()
+        return result
+
+    genres, genre_ids = _incidence([r.genres for r in rows])
+    people, names = _incidence([r.people for r in rows])
+    column = {name: i for i, name in enumerate(names)}
+    return EngineIndex(
+        tmdb_ids=tmdb_ids,
+        content=matrix("content"),
+        cooc=matrix("cooc"),
+        transitions=matrix("transitions"),
+        prior=np.array([r.prior for r in rows], dtype=np.float32),
+        genres=genres,
+        genre_ids=np.asarray(genre_ids, dtype=np.int64),
+        people=people,
+        people_names=[str(x) for x in names],
+        director=np.array([column.get(r.director, -1) if r.director else -1 for r in rows], dtype=np.int32),
+        adult=np.array([r.adult for r in rows], dtype=bool),
+        version=version,
+        catalog_version=catalog_version,
+        meta=dict(meta or {}),
+    )

@@ -158,6 +158,29 @@ def rank(
 ) -> Ranked:
     """The top `limit` movies for this taste, diverse, each with the component that put it there."""
     taste = taste.compact()
+    weighted, total, candidates, limit = _pool(index, taste, limit=limit, blend=blend, allowed=allowed)
+    if limit <= 0:
+        return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
+    rows = _diversify(index, candidates, total[candidates], limit=limit, blend=blend, uncapped=taste.people)
+    scores = total[rows]
+    return Ranked(rows, scores, _reasons(index, taste, rows, weighted, blend))
+
+
+def candidate_pool(
+    index: EngineIndex,
+    taste: Taste,
+    *,
+    limit: int,
+    blend: Blend = Blend(),  # noqa: B008
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """The rows `rank` chooses its `limit` from (best first): the only ones whose content lists, director,
+    genres and people it reads beyond the taste's own rows."""
+    return _pool(index, taste.compact(), limit=limit, blend=blend, allowed=allowed)[2]
+
+
+def _pool(index: EngineIndex, taste: Taste, *, limit: int, blend: Blend, allowed: np.ndarray | None):
+    """(weighted components, total score, candidate rows best first, the achievable limit)."""
     weighted = _weighted(components(index, taste), blend, taste)
     total = sum(weighted.values()).astype(np.float32)
     total[np.asarray(taste.exclude, dtype=np.int64)] = -np.inf
@@ -166,13 +189,11 @@ def rank(
     available = int(np.isfinite(total).sum())
     limit = min(limit, available)
     if limit <= 0:
-        return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
+        return weighted, total, np.zeros(0, dtype=np.int64), limit
     m = min(available, max(limit * blend.candidates_factor, limit))
     candidates = np.argpartition(-total, m - 1)[:m]
     candidates = candidates[np.argsort(-total[candidates], kind="stable")]
-    rows = _diversify(index, candidates, total[candidates], limit=limit, blend=blend, uncapped=taste.people)
-    scores = total[rows]
-    return Ranked(rows, scores, _reasons(index, taste, rows, weighted, blend))
+    return weighted, total, candidates, limit
 
 
 def _diversify(

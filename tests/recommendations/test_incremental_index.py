@@ -13,7 +13,7 @@ from django.utils import timezone
 from movies import graph
 from movies.models import Genre, Movie
 from recommendations import services
-from recommendations.models import RecommendationIndex
+from recommendations.models import IndexMovie, RecommendationIndex
 from recommendations.tasks import rebuild_recommendation_index
 from tests.conftest import client_for
 from tests.factories import MovieFactory, UserFactory, fans_like_in_order, liked_at
@@ -38,6 +38,15 @@ def add_sequel():
         keywords=["simulation"],
         popularity=60,
     )
+
+
+def content_lists() -> dict[int, list]:
+    """Every movie's stored content list in the current build."""
+    return dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
+
+
+def current_version() -> str:
+    return RecommendationIndex.objects.get(current=True).version
 
 
 def rebuild_if_stale() -> RecommendationIndex:
@@ -92,6 +101,19 @@ class TestIncrementalBuild:
             assert 1538 not in similar_ids(api_client, tmdb_id)
         assert api_client.get("/api/movies/1538/similar/").status_code == 404
         assert similar_ids(api_client, 949)  # Heat still has neighbours
+
+    def test_a_refresh_writes_only_the_rows_of_the_changed_movie_and_those_that_list_it(self, built):
+        story = built["filler4"]
+        before = dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
+        Movie.objects.filter(pk=story.pk).update(overview="A lighthouse keeper", updated_at=timezone.now())
+
+        row = rebuild_if_stale()
+
+        after = dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
+        differ = {t for t in after if after[t] != before[t]}
+        assert row.kind == INCREMENTAL
+        assert story.tmdb_id in differ
+        assert row.rows_written == len(differ) < row.movie_count
 
     def test_unchanged_movies_keep_their_lists(self, api_client, built):
         unrelated = [509, 508, 77, 700_001]  # nothing in common with the sequel (no genre, person, word)
@@ -171,16 +193,15 @@ class TestPeriodicInteractionRefresh:
     """Beat's job: force=False, interactions=True, with no catalog change."""
 
     def test_new_interactions_reach_the_lists_without_recomputing_content(self, built):
-        before = services.current_index()
+        before = content_lists()
         fans_like_in_order(built["notting"], built["filler5"], fans=4)
         user = UserFactory()
         liked_at(user, built["notting"], days_ago=0)
 
         result = rebuild_recommendation_index.delay(force=False, interactions=True).get()
-        after = services.current_index()
-
         assert (result["kind"], result["changed_movies"]) == ("incremental", 0)
-        assert (after.content != before.content).nnz == 0  # every content list kept
+        assert result["version"] == current_version()
+        assert content_lists() == before  # every content list kept
         first = client_for(user).get("/api/users/me/recommendations/", {"limit": 5}).json()["results"][0]
         assert (first["tmdb_id"], first["reason"]) == (700_005, "people often watch this after Notting Hill")
 
@@ -189,7 +210,7 @@ class TestPeriodicInteractionRefresh:
 
         result = rebuild_recommendation_index.delay(force=False).get()
 
-        assert RecommendationIndex.objects.count() == rows and result["version"] == services.current_index().version
+        assert RecommendationIndex.objects.count() == rows and result["version"] == current_version()
 
     def test_a_day_after_the_last_full_build_the_periodic_job_builds_in_full(self, built):
         RecommendationIndex.objects.update(full_built_at=timezone.now() - datetime.timedelta(hours=25))

@@ -1,0 +1,260 @@
+"""The stored index: one IndexMovie row per movie and build, and the small index a request builds from the rows
+it reads (engine.index.index_from_rows), so no process holds a catalog-sized structure.
+
+A request reads the rows of the movies involved: similar, one movie's row and its neighbours' priors; the
+personalized list, the user's movies' rows, the rows they point at, and as further candidates the best priors
+(overall, in the saved genres, among the filter's matches) and the saved people's films (IndexPerson). Two to
+seven indexed queries, whatever the catalog size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import QuerySet
+
+from movies.models import Movie
+from recommendations.engine import text
+from recommendations.engine.index import EngineIndex, MovieRow, index_from_rows, movie_rows
+from recommendations.models import IndexMovie, IndexPerson, RecommendationIndex
+
+WRITE_BATCH = 2_000
+# Candidates beyond the user's own movies' lists: the best priors overall and within each saved preference.
+# At least the ranked list's candidate pool (RECOMMENDATIONS_LIST_SIZE x Blend.candidates_factor).
+PRIOR_CANDIDATES = 500
+_LISTS = ("content", "cooc", "transitions")
+_FLAGS = ("tmdb_id", "prior", "adult", "genres", "people", "director")
+
+
+def rows_write(build: RecommendationIndex, index: EngineIndex) -> int:
+    """Write every movie's row of `build` (not current yet: nobody reads it until it is switched on)."""
+    batch: list[IndexMovie] = []
+    written = 0
+    for row in movie_rows(index):
+        batch.append(_model(build, row))
+        if len(batch) >= WRITE_BATCH:
+            IndexMovie.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        IndexMovie.objects.bulk_create(batch)
+        written += len(batch)
+    _people_write(build, index)
+    return written
+
+
+def _people_write(build: RecommendationIndex, index: EngineIndex, keys: set[str] | None = None) -> None:
+    """Each name key's movies (only `keys` when given), best prior first (at most PRIOR_CANDIDATES)."""
+    by_column = index.people.tocsc()
+    movies: dict[str, list[int]] = {}
+    for column, name in enumerate(index.people_names):
+        key = text.name_key(name)
+        if keys is not None and key not in keys:
+            continue
+        rows = by_column.indices[by_column.indptr[column] : by_column.indptr[column + 1]]
+        movies.setdefault(key, []).extend(rows.tolist())
+    batch = []
+    for key, rows in movies.items():
+        if not key:
+            continue
+        rows_arr = np.unique(np.asarray(rows, dtype=np.int64))
+        best = rows_arr[np.argsort(-index.prior[rows_arr], kind="stable")][:PRIOR_CANDIDATES]
+        batch.append(IndexPerson(build=build, key=key[:255], tmdb_ids=index.tmdb_ids[best].tolist()))
+    IndexPerson.objects.bulk_create(batch, batch_size=WRITE_BATCH)
+
+
+def build_switch(build: RecommendationIndex, *, keep: int) -> None:
+    """Make `build` the current one and prune all but the newest `keep` builds, in one transaction."""
+    with transaction.atomic():
+        RecommendationIndex.objects.filter(current=True).exclude(pk=build.pk).update(current=False)
+        RecommendationIndex.objects.filter(pk=build.pk).update(current=True)
+        old = RecommendationIndex.objects.exclude(pk=build.pk).values_list("pk", flat=True)[keep - 1 :]
+        RecommendationIndex.objects.filter(pk__in=list(old)).delete()
+    build.current = True
+
+
+def _movie_row(values: dict) -> MovieRow:
+    def pair(value) -> tuple[list[int], list[float]]:
+        return (value[0], value[1]) if value else ([], [])
+
+    return MovieRow(
+        tmdb_id=values["tmdb_id"],
+        prior=values["prior"],
+        adult=values["adult"],
+        genres=values.get("genres") or [],
+        people=values.get("people") or [],
+        director=values.get("director", ""),
+        content=pair(values.get("content")),
+        cooc=pair(values.get("cooc")),
+        transitions=pair(values.get("transitions")),
+    )
+
+
+def _rows(build_id: int, *, lists: Iterable[str] = (), fields: Iterable[str] = _FLAGS) -> QuerySet:
+    return IndexMovie.objects.filter(build_id=build_id).values(*fields, *lists)
+
+
+@dataclass
+class Candidates:
+    """The rows a ranking reads, and the index over them. Rows other than the seeds' start with only what
+    scoring needs (prior, flags; genres and people when the user saved some): `with_lists` completes the
+    few that can be served (their content lists for diversity, their genres and people for the reasons)."""
+
+    build_id: int
+    rows: list[MovieRow]
+    index: EngineIndex
+    complete: set[int]
+
+    def with_lists(self, tmdb_ids: Iterable[int]) -> EngineIndex:
+        todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
+        if todo:
+            full = {
+                v["tmdb_id"]: _movie_row(v) for v in _rows(self.build_id, lists=("content",)).filter(tmdb_id__in=todo)
+            }
+            self.rows = [full.get(r.tmdb_id, r) for r in self.rows]
+            self.complete.update(full)
+            self.index = index_from_rows(self.rows, version=self.index.version, meta=self.index.meta)
+        return self.index
+
+
+def whole_rows(build: RecommendationIndex) -> list[MovieRow]:
+    """Every row of a build: for builds (workers) only, never a request."""
+    return [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).order_by("tmdb_id").iterator(chunk_size=5_000)]
+
+
+def whole_index(build: RecommendationIndex, rows: list[MovieRow] | None = None) -> EngineIndex:
+    """Every row of a build as one EngineIndex: for builds (workers) only, never a request."""
+    rows = whole_rows(build) if rows is None else rows
+    return index_from_rows(rows, version=build.version, catalog_version=build.catalog_version, meta=build.meta)
+
+
+# A prior that moved less than this keeps its stored value in an incremental write: a sync that changes a few
+# films' votes shifts the catalog mean, hence every prior, by a hair; rewriting every row for that would make
+# the refresh cost the catalog. The next full build stores the exact values.
+PRIOR_TOLERANCE = 1e-3
+
+
+def _same(old: MovieRow, new: MovieRow) -> bool:
+    return (
+        abs(old.prior - new.prior) < PRIOR_TOLERANCE
+        and (old.adult, old.genres, old.people, old.director) == (new.adult, new.genres, new.people, new.director)
+        and all(list(getattr(old, n)[0]) == list(getattr(new, n)[0]) for n in _LISTS)
+        and all(np.allclose(getattr(old, n)[1], getattr(new, n)[1], atol=1e-6) for n in _LISTS)
+    )
+
+
+def rows_update(build: RecommendationIndex, old_rows: list[MovieRow], index: EngineIndex) -> int:
+    """An incremental refresh of `build` in place: write only the rows that differ from `old_rows` (new,
+    changed and removed movies, and the movies whose lists now name or drop them), and the name keys of the
+    people on them. Run it inside the transaction that also bumps the build's version. Returns the rows
+    written."""
+    old = {r.tmdb_id: r for r in old_rows}
+    fresh = {r.tmdb_id: r for r in movie_rows(index)}
+    changed = [r for t, r in fresh.items() if t in old and not _same(old[t], r)]
+    added = [r for t, r in fresh.items() if t not in old]
+    removed = [t for t in old if t not in fresh]
+    if removed:
+        IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=removed).delete()
+    stored = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=[r.tmdb_id for r in changed])
+    ids = dict(stored.values_list("tmdb_id", "pk"))
+    updates = [_model(build, r, pk=ids[r.tmdb_id]) for r in changed]
+    fields = ["prior", "adult", "genres", "people", "director", *_LISTS]
+    IndexMovie.objects.bulk_update(updates, fields, batch_size=WRITE_BATCH)
+    IndexMovie.objects.bulk_create([_model(build, r) for r in added], batch_size=WRITE_BATCH)
+    touched = [*changed, *added, *(old[t] for t in removed)]
+    keys = {text.name_key(name) for r in touched for name in r.people} | {
+        text.name_key(name) for r in changed for name in old[r.tmdb_id].people
+    }
+    keys.discard("")
+    IndexPerson.objects.filter(build_id=build.pk, key__in=keys).delete()
+    _people_write(build, index, keys=keys)
+    return len(changed) + len(added) + len(removed)
+
+
+def _model(build: RecommendationIndex, row: MovieRow, pk: int | None = None) -> IndexMovie:
+    return IndexMovie(
+        pk=pk,
+        build=build,
+        tmdb_id=row.tmdb_id,
+        prior=row.prior,
+        adult=row.adult,
+        genres=row.genres,
+        people=row.people,
+        director=row.director[:255],
+        content=[list(row.content[0]), list(row.content[1])],
+        cooc=[list(row.cooc[0]), list(row.cooc[1])],
+        transitions=[list(row.transitions[0]), list(row.transitions[1])],
+    )
+
+
+def similar_index(build: RecommendationIndex, tmdb_id: int) -> EngineIndex | None:
+    """The movie's row and its content neighbours' rows (flags and priors): two queries. None when unknown."""
+    source = _rows(build.pk, lists=("content",)).filter(tmdb_id=tmdb_id).first()
+    if source is None:
+        return None
+    ids = source["content"][0] if source["content"] else []
+    others = [_movie_row(v) for v in _rows(build.pk).filter(tmdb_id__in=ids)] if ids else []
+    return index_from_rows([_movie_row(source), *others], version=build.version, meta=build.meta)
+
+
+def candidate_index(
+    build: RecommendationIndex,
+    *,
+    seeds: Iterable[int],
+    extra: Iterable[int] = (),
+    genres: Iterable[int] = (),
+    people: Iterable[str] = (),
+    matching: QuerySet[Movie] | None = None,
+    adult: bool = True,
+) -> Candidates:
+    """The rows a personalized ranking needs: the `seeds` (the user's movies) with all their lists, every
+    movie those lists name, the `extra` ids, and the best priors overall, in `genres`, crediting `people` and
+    among `matching` (discover filters) as further candidates (see `Candidates`).
+    """
+    seeds = {int(t) for t in seeds}
+    seed_rows = [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).filter(tmdb_id__in=seeds)] if seeds else []
+    wanted = {int(t) for t in extra}
+    for row in seed_rows:
+        for name in _LISTS:
+            wanted.update(getattr(row, name)[0])
+    by_prior = IndexMovie.objects.filter(build_id=build.pk)
+    if not adult:
+        by_prior = by_prior.filter(adult=False)
+    pools = [by_prior]
+    genres, people = list(genres), list(people)
+    if genres:
+        pools.append(by_prior.filter(tmdb_id__in=Movie.objects.filter(genres__tmdb_id__in=genres).values("tmdb_id")))
+    if people:
+        keys = {text.name_key(name) for name in people}
+        for ids in IndexPerson.objects.filter(build_id=build.pk, key__in=keys).values_list("tmdb_ids", flat=True):
+            wanted.update(ids)
+    if matching is not None:
+        pools.append(by_prior.filter(tmdb_id__in=matching.values("tmdb_id")))
+    for pool in pools:
+        wanted.update(pool.order_by("-prior", "tmdb_id").values_list("tmdb_id", flat=True)[:PRIOR_CANDIDATES])
+    wanted -= seeds
+    others: list[MovieRow] = []
+    if wanted and (genres or people):
+        fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
+        others = [_movie_row(v) for v in _rows(build.pk, fields=fields).filter(tmdb_id__in=wanted)]
+    elif wanted:  # from the scoring index alone
+        scoring = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=wanted).values_list(
+            "tmdb_id", "prior", "adult"
+        )
+        others = [MovieRow(tmdb_id=t, prior=p, adult=a) for t, p, a in scoring]
+    rows = sorted([*seed_rows, *others], key=lambda r: r.tmdb_id)
+    index = index_from_rows(rows, version=build.version, meta=build.meta)
+    return Candidates(build.pk, rows, index, {r.tmdb_id for r in seed_rows})
+
+
+def by_prior(build: RecommendationIndex, *, adult: bool, exclude: set[int], limit: int) -> list[tuple[int, float]]:
+    """(tmdb_id, prior) of the best priors, best first, skipping `exclude`: one indexed query."""
+    rows = IndexMovie.objects.filter(build_id=build.pk)
+    if not adult:
+        rows = rows.filter(adult=False)
+    if exclude:
+        rows = rows.exclude(tmdb_id__in=exclude)
+    return list(rows.order_by("-prior", "tmdb_id").values_list("tmdb_id", "prior")[:limit])
