@@ -7,8 +7,10 @@ class RecommendationsConfig(AppConfig):
 
     def ready(self) -> None:
         from movies.signals import catalog_changed
+        from recommendations.signals import index_stale
 
         catalog_changed.connect(_queue_index_rebuild, dispatch_uid="recommendations.rebuild-on-catalog-change")
+        index_stale.connect(_queue_index_rebuild, dispatch_uid="recommendations.rebuild-on-stale-index")
 
 
 def _queue_index_rebuild(sender, **kwargs) -> str | None:

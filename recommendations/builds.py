@@ -39,6 +39,7 @@ from recommendations.engine import collaborative, content, taste
 from recommendations.engine.index import FORMAT as INDEX_FORMAT
 from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
 from recommendations.models import RecommendationIndex
+from recommendations.signals import index_stale
 
 logger = logging.getLogger(__name__)
 
@@ -259,10 +260,9 @@ def current_build() -> CurrentBuild | None:
             info = newest
             _remember(info)
         elif cache.add(QUEUED_KEY, "1", settings.RECOMMENDATIONS_CATALOG_CHECK_SECONDS) is not False:
-            # A broker outage is logged there and the previous build is served; a later request tries again.
-            from recommendations.tasks import recommendation_index_rebuild_queue
-
-            recommendation_index_rebuild_queue(force=False)
+            # Queued by the receiver (apps.ready). A broker outage is logged there and the previous build is
+            # served; a later request tries again.
+            index_stale.send(sender=RecommendationIndex)
             info = cache.get(CURRENT_KEY) or _newest() or info
     return CurrentBuild(**info) if info is not None else None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from recommendations.variants import validate_variants
+
 
 class RecommendationLog(models.Model):
     class Kind(models.TextChoices):
@@ -173,8 +175,6 @@ class Experiment(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from recommendations.experiments import validate_variants
-
         validate_variants(self.variants)
 
 
