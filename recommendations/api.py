@@ -8,6 +8,7 @@ from rest_framework import generics, permissions, serializers
 
 from movie_backend.pagination import RecommendationPagination
 from movies import filters
+from movies.http_cache import HttpCachePolicy, PublicHttpCache
 from movies.models import Movie
 from movies.serializers import USER_STATE, MovieSummarySerializer
 from recommendations import experiments, selectors, services
@@ -88,8 +89,10 @@ class _RecommendationListApi(generics.ListAPIView):
         _REQUEST_ID,
     ],
 )
-class SimilarMoviesApi(_RecommendationListApi):
+class SimilarMoviesApi(PublicHttpCache, _RecommendationListApi):
     permission_classes = [permissions.AllowAny]
+    # ETag, Cache-Control and 304s, but never answered before the view: every answer logs its impression.
+    http_cache = HttpCachePolicy("CACHE_TTL_RECOMMENDATIONS", early=False)
 
     def list(self, request, *args, **kwargs):
         request_id = experiments.request_id(request)
@@ -127,9 +130,10 @@ class SimilarMoviesApi(_RecommendationListApi):
         _REQUEST_ID,
     ],
 )
-class GenreRecommendationsApi(_RecommendationListApi):
+class GenreRecommendationsApi(PublicHttpCache, _RecommendationListApi):
     permission_classes = [permissions.AllowAny]
     serializer_class = GenrePickSerializer
+    http_cache = HttpCachePolicy("CACHE_TTL_RECOMMENDATIONS", early=False)
 
     def list(self, request, *args, **kwargs):
         request_id = experiments.request_id(request)
