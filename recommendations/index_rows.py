@@ -9,11 +9,12 @@ seven indexed queries, whatever the catalog size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from movies.models import Movie
@@ -97,6 +98,20 @@ def _rows(build_id: int, *, lists: Iterable[str] = (), fields: Iterable[str] = _
     return IndexMovie.objects.filter(build_id=build_id).values(*fields, *lists)
 
 
+_IDS_POSTGRESQL = '"recommendations_indexmovie"."tmdb_id" = ANY(%s::integer[])'
+_IDS_SQLITE = '"recommendations_indexmovie"."tmdb_id" IN (SELECT value FROM json_each(%s))'
+
+
+def _of_movies(queryset: QuerySet, tmdb_ids: Iterable[int]) -> QuerySet:
+    """`queryset` narrowed to these movies, the ids sent as one parameter (a PostgreSQL array, a JSON array read
+    by SQLite's json_each): a request asks for thousands of ids, and `tmdb_id__in` prepares each one in
+    Python (about 5 us an id, 20 ms of a personalized list)."""
+    ids = sorted({int(t) for t in tmdb_ids})
+    if connection.vendor == "postgresql":
+        return queryset.extra(where=[_IDS_POSTGRESQL], params=[ids])  # noqa: S610 (fixed SQL, ids as a parameter)
+    return queryset.extra(where=[_IDS_SQLITE], params=[json.dumps(ids)])  # noqa: S610
+
+
 @dataclass
 class Candidates:
     """The rows a ranking reads, and the index over them. Rows other than the seeds' start with only what
@@ -111,9 +126,7 @@ class Candidates:
     def with_lists(self, tmdb_ids: Iterable[int]) -> EngineIndex:
         todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
         if todo:
-            full = {
-                v["tmdb_id"]: _movie_row(v) for v in _rows(self.build_id, lists=("content",)).filter(tmdb_id__in=todo)
-            }
+            full = {v["tmdb_id"]: _movie_row(v) for v in _of_movies(_rows(self.build_id, lists=("content",)), todo)}
             self.rows = [full.get(r.tmdb_id, r) for r in self.rows]
             self.complete.update(full)
             self.index = index_from_rows(self.rows, version=self.index.version, meta=self.index.meta)
@@ -196,7 +209,7 @@ def similar_index(build: RecommendationIndex, tmdb_id: int) -> EngineIndex | Non
     if source is None:
         return None
     ids = source["content"][0] if source["content"] else []
-    others = [_movie_row(v) for v in _rows(build.pk).filter(tmdb_id__in=ids)] if ids else []
+    others = [_movie_row(v) for v in _of_movies(_rows(build.pk), ids)] if ids else []
     return index_from_rows([_movie_row(source), *others], version=build.version, meta=build.meta)
 
 
@@ -215,7 +228,7 @@ def candidate_index(
     among `matching` (discover filters) as further candidates (see `Candidates`).
     """
     seeds = {int(t) for t in seeds}
-    seed_rows = [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).filter(tmdb_id__in=seeds)] if seeds else []
+    seed_rows = [_movie_row(v) for v in _of_movies(_rows(build.pk, lists=_LISTS), seeds)] if seeds else []
     wanted = {int(t) for t in extra}
     for row in seed_rows:
         for name in _LISTS:
@@ -239,9 +252,9 @@ def candidate_index(
     others: list[MovieRow] = []
     if wanted and (genres or people):
         fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
-        others = [_movie_row(v) for v in _rows(build.pk, fields=fields).filter(tmdb_id__in=wanted)]
+        others = [_movie_row(v) for v in _of_movies(_rows(build.pk, fields=fields), wanted)]
     elif wanted:  # from the scoring index alone
-        scoring = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=wanted).values_list(
+        scoring = _of_movies(IndexMovie.objects.filter(build_id=build.pk), wanted).values_list(
             "tmdb_id", "prior", "adult"
         )
         others = [MovieRow(tmdb_id=t, prior=p, adult=a) for t, p, a in scoring]
