@@ -128,3 +128,32 @@ def test_a_failure_throttle_fails_open_when_the_cache_is_down(monkeypatch):
     throttling.FailureThrottle().record_failure(request, view)  # must not raise
 
     assert all(throttling.FailureThrottle().allow_request(request, view) for _ in range(3))
+
+
+needs_redis = pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="needs REDIS_URL")
+
+
+@needs_redis
+def test_window_counters_on_redis_are_exact_across_threads_and_survive_a_dropped_connection():
+    import threading
+
+    key = "throttle-test:threads:1"
+    cache.delete(key)
+
+    def hammer():
+        for _ in range(200):
+            throttling.counter_incr(key, ttl=60)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert throttling.counter_get(key) == 800  # one atomic INCR each, whichever thread's connection sent it
+
+    held = throttling._held.connection
+    held.disconnect()  # as if Redis closed it (a restart, an idle timeout): the next INCR connects again
+    assert throttling.counter_incr(key, ttl=60) == 801
+    from django_redis import get_redis_connection
+
+    assert get_redis_connection("default").ttl(cache.make_key(key)) > 0  # the window's key still expires
