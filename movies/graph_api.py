@@ -199,7 +199,7 @@ class SearchApi(_MovieApi):
         responses={
             200: PolymorphicProxySerializer(
                 component_name="SearchResult",
-                serializers=list(SEARCH_RESULT_SERIALIZERS.values()),
+                serializers=SEARCH_RESULT_SERIALIZERS,  # keyed by the `media_type` value each answers
                 resource_type_field_name="media_type",
                 many=True,
             ),

@@ -33,3 +33,17 @@ def test_public_gets_document_their_caching_headers_and_the_304(path):
     for status in ("200", "304"):
         assert {"ETag", "Cache-Control", "Vary"} <= set(operation["responses"][status]["headers"]), status
     assert "content" not in operation["responses"]["304"]
+
+
+@pytest.mark.django_db
+def test_the_search_results_discriminator_maps_each_media_type_the_api_answers():
+    schemas = APIClient().get("/api/schema/?format=json").json()["components"]["schemas"]
+
+    mapping = schemas["SearchResult"]["discriminator"]["mapping"]
+
+    assert schemas["SearchResult"]["discriminator"]["propertyName"] == "media_type"
+    assert {value: ref.rsplit("/", 1)[-1] for value, ref in mapping.items()} == {
+        "movie": "MovieSearchResult",
+        "person": "PersonSearchResult",
+        "collection": "CollectionSearchResult",
+    }
