@@ -26,7 +26,7 @@ from movies.models import (
     Person,
     WatchProvider,
 )
-from movies.selectors import movies_visible_to, sees_adult, text_matches
+from movies.selectors import movies_matching_title, movies_visible_to, sees_adult, text_matches
 
 _NEWEST_FIRST = (F("movie__release_date").desc(nulls_last=True), "movie__tmdb_id", "kind", "order")
 
@@ -149,9 +149,7 @@ def search_all(*, user, query: str) -> QuerySet:
     """Movies, people and collections matching `query` as one ordered list of `(media_type, pk, match,
     popularity)` rows: one UNION ALL, so a page is one query and the count another, whatever the mix. Exact
     matches of any kind first, then prefixes, then the rest, most popular first within each."""
-    movies = text_matches(
-        movies_visible_to(user=user), query=query, exact_field="title_normalized", words_field="titles_normalized"
-    )
+    movies = movies_matching_title(user=user, query=query)
     if movies is None:
         return Movie.objects.none().values_list("pk")
     parts = [

@@ -128,12 +128,17 @@ def text_matches(
     return queryset.alias(match=match)
 
 
+def movies_matching_title(*, user, query: str) -> QuerySet[Movie] | None:
+    """The visible movies whose title or original title matches `query` (`text_matches`, `match` aliased)."""
+    return text_matches(
+        movies_visible_to(user=user), query=query, exact_field="title_normalized", words_field="titles_normalized"
+    )
+
+
 def movie_search(*, user, query: str, year: int | None = None) -> QuerySet[Movie]:
     """Search the mirror by title or original title (`text_matches`), optionally of one release year: the
     exact title first, then titles starting with the query, then the rest; most popular first within each."""
-    queryset = text_matches(
-        movies_visible_to(user=user), query=query, exact_field="title_normalized", words_field="titles_normalized"
-    )
+    queryset = movies_matching_title(user=user, query=query)
     if queryset is None:
         return Movie.objects.none()
     if year is not None:
