@@ -153,6 +153,8 @@ CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60,
 # the catalog version (staleness), and how long the build lock lives where it is a cache key (SQLite).
 RECOMMENDATIONS_NEIGHBOURS = config("RECOMMENDATIONS_NEIGHBOURS", default=50, cast=int)
 RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cast=int)
+# Genre picks a build stores per genre (the deepest page a client can reach): the list is read as one row.
+RECOMMENDATIONS_GENRE_LIST_SIZE = config("RECOMMENDATIONS_GENRE_LIST_SIZE", default=1000, cast=int)
 RECOMMENDATIONS_CATALOG_CHECK_SECONDS = config("RECOMMENDATIONS_CATALOG_CHECK_SECONDS", default=30, cast=int)
 RECOMMENDATIONS_BUILD_LOCK_SECONDS = config("RECOMMENDATIONS_BUILD_LOCK_SECONDS", default=30 * 60, cast=int)
 # A rebuild after a catalog change recomputes only the changed movies' content neighbours while the movies

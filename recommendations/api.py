@@ -48,13 +48,19 @@ class _RecommendationListApi(generics.ListAPIView):
     # The caller's state of the movies served (None for anonymous callers): set by `_page`, else by `_serve`.
     states: dict[int, dict] | None = None
 
-    def _page(self, items: list[services.Recommendation]):
-        """Drop the movies hidden for the caller, paginate the ranked ids, then load only the page's movies (one
-        query + genres). The caller's state of the whole ranked list (at most a list's length) is one query,
-        which both finds the hidden movies and is the page's `user_state`."""
+    def _page(self, items: list[services.Recommendation], *, seen_last: bool = False):
+        """Drop the movies hidden for the caller (and with `seen_last` move the ones they have seen to the end),
+        paginate the ranked ids, then load only the page's movies (one query + genres). The caller's state of
+        the whole ranked list (at most a list's length) is one query, which both finds the hidden movies and
+        is the page's `user_state`."""
         self.states = movie_states(user=self.request.user, tmdb_ids=[r.tmdb_id for r in items])
         if self.states is not None:
             items = [r for r in items if not selectors.hides(self.states[r.tmdb_id])]
+            if seen_last:
+                seen = [selectors.seen_in(self.states[r.tmdb_id]) for r in items]
+                items = [r for r, s in zip(items, seen, strict=True) if not s] + [
+                    r for r, s in zip(items, seen, strict=True) if s
+                ]
         page = self.paginate_queryset(items)
         movies = selectors.movies_in_order(user=self.request.user, tmdb_ids=[r.tmdb_id for r in page])
         return services.attach(movies, page)
@@ -117,8 +123,8 @@ class SimilarMoviesApi(PublicHttpCache, _RecommendationListApi):
     description=(
         "The genre's movies ranked by a vote-count-weighted rating (80%) and popularity (20%). For a signed-in "
         "user, movies they have not favorited, watched, rated, liked or disliked come first, and movies they marked "
-        "`not_interested` are left out. The genre is a TMDb "
-        "genre id or a name in any case; an unknown genre is a 404."
+        "`not_interested` are left out. At most the genre's best 1,000 (`RECOMMENDATIONS_GENRE_LIST_SIZE`): "
+        "`count` says how many. The genre is a TMDb genre id or a name in any case; an unknown genre is a 404."
     ),
     parameters=[
         OpenApiParameter(
@@ -137,8 +143,8 @@ class GenreRecommendationsApi(PublicHttpCache, _RecommendationListApi):
 
     def list(self, request, *args, **kwargs):
         request_id = experiments.request_id(request)
-        genre, queryset = services.genre_best_movies(genre=self.kwargs["genre"], user=request.user)
-        movies = self.paginate_queryset(queryset)
+        genre, items = services.genre_picks(genre=self.kwargs["genre"], user=request.user)
+        movies = self._page(items, seen_last=True)
         return self._serve(
             movies,
             request_id=request_id,

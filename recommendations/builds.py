@@ -37,7 +37,7 @@ from django.utils import timezone
 from recommendations import index_rows, selectors
 from recommendations.engine import collaborative, content, taste
 from recommendations.engine.index import FORMAT as INDEX_FORMAT
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, genre_picks
 from recommendations.models import RecommendationIndex
 from recommendations.signals import index_stale
 
@@ -158,6 +158,7 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
             else:
                 row = RecommendationIndex.objects.create(**fields)
                 written = index_rows.rows_write(row, index)
+            index_rows.genres_write(row, genre_picks(snapshot.catalog, limit=settings.RECOMMENDATIONS_GENRE_LIST_SIZE))
             row.build_seconds = time.perf_counter() - started
             row.rows_written = written
             row.save()

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from movies.models import Movie
 from recommendations.engine import text
 from recommendations.engine.index import EngineIndex, MovieRow, index_from_rows, movie_rows
-from recommendations.models import IndexMovie, IndexPerson, RecommendationIndex
+from recommendations.models import IndexGenre, IndexMovie, IndexPerson, RecommendationIndex
 
 WRITE_BATCH = 2_000
 # Candidates beyond the user's own movies' lists: the best priors overall and within each saved preference.
@@ -65,6 +65,25 @@ def _people_write(build: RecommendationIndex, index: EngineIndex, keys: set[str]
         best = rows_arr[np.argsort(-index.prior[rows_arr], kind="stable")][:PRIOR_CANDIDATES]
         batch.append(IndexPerson(build=build, key=key[:255], tmdb_ids=index.tmdb_ids[best].tolist()))
     IndexPerson.objects.bulk_create(batch, batch_size=WRITE_BATCH)
+
+
+def genres_write(build: RecommendationIndex, picks: dict[tuple[int, bool], tuple[list[int], list[float]]]) -> None:
+    """Replace the build's genre picks (engine.index.genre_picks): two small rows per genre, rewritten whole by
+    every build, full or incremental (a few dozen rows whatever the catalog size)."""
+    IndexGenre.objects.filter(build=build).delete()
+    IndexGenre.objects.bulk_create(
+        [
+            IndexGenre(build=build, genre=genre, adult=adult, tmdb_ids=ids, scores=[round(s, 6) for s in scores])
+            for (genre, adult), (ids, scores) in picks.items()
+        ]
+    )
+
+
+def genre_list(build: RecommendationIndex, *, genre: int, adult: bool) -> list[tuple[int, float]]:
+    """(tmdb_id, score) of a genre's picks in `build`, best first: one row read."""
+    row = IndexGenre.objects.filter(build_id=build.pk, genre=genre, adult=adult).values_list("tmdb_ids", "scores")
+    ids, scores = row.first() or ([], [])
+    return list(zip(ids, scores, strict=True))
 
 
 def build_switch(build: RecommendationIndex, *, keep: int) -> None:

@@ -142,6 +142,24 @@ class IndexPerson(models.Model):
         return f"{self.key} in build {self.build_id}"
 
 
+class IndexGenre(models.Model):
+    """A genre's picks in a build: its movies by the genre picks' weighting (engine.priors.genre_pick_score),
+    best first, at most RECOMMENDATIONS_GENRE_LIST_SIZE. Two rows per genre: with and without adult titles, so
+    a request reads one row whoever asks."""
+
+    build = models.ForeignKey(RecommendationIndex, on_delete=models.CASCADE, related_name="genre_picks")
+    genre = models.IntegerField(help_text="TMDb genre id.")
+    adult = models.BooleanField(default=False, help_text="Whether the list includes adult titles.")
+    tmdb_ids = models.JSONField(default=list, help_text="The genre's movies, best first.")
+    scores = models.JSONField(default=list, help_text="Their scores, in the same order.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["build", "genre", "adult"], name="indexgenre_build_genre")]
+
+    def __str__(self) -> str:
+        return f"genre {self.genre} in build {self.build_id}"
+
+
 class Experiment(models.Model):
     """An A/B test over the personalized list: variants with weights, each naming an algorithm and its params.
 

@@ -27,7 +27,7 @@ from movie_backend.exceptions import NotFound
 from movies.discover import movies_filter
 from movies.models import Credit, Genre, Movie, MovieKeyword
 from movies.selectors import movies_visible_to
-from recommendations.engine import content, taste
+from recommendations.engine import content, priors, taste
 from users.models import Favorite, Interaction, Play, Preference
 
 # Interaction types that mean "already seen or rejected": never recommended again, shown last in genre picks.
@@ -95,6 +95,12 @@ def is_hidden(kind: str) -> bool:
 def hides(state: dict) -> bool:
     """Whether a movie's `user_state` (users.selectors.movie_states) hides it."""
     return any(state[kind] for kind in HIDDEN_TYPES)
+
+
+def seen_in(state: dict) -> bool:
+    """Whether a movie's `user_state` says the user has seen it: a favorite or a SEEN_TYPES interaction (the
+    state's `rating` stands for RATED)."""
+    return bool(state["favorite"] or state["rating"] is not None or any(state.get(kind) for kind in SEEN_TYPES))
 
 
 class GenreNotFound(NotFound):
@@ -192,27 +198,18 @@ def movies_in_order(*, user, tmdb_ids: Iterable[int]) -> list[Movie]:
 def genre_best_movies(
     *, genre: Genre, user, mean_vote: float, min_votes: float, max_popularity: float
 ) -> QuerySet[Movie]:
-    """The genre's movies by a vote-count-weighted rating (80%) and log popularity (20%), annotated `score`.
-
-    For a signed-in user, movies they have not favorited, watched, rated, liked or disliked come first, and
-    movies they are not interested in are left out.
-    """
+    """The genre's movies the caller may see, by a vote-count-weighted rating (80%) and log popularity (20%),
+    annotated `score` (engine.priors.genre_pick_score in SQL: the genre picks with no index built yet)."""
     votes = Cast(F("vote_count"), FloatField())
     m = Value(float(max(min_votes, 1.0)))
     weighted = (votes / (votes + m)) * F("vote_average") + (m / (votes + m)) * Value(float(mean_vote))
     log_max = math.log1p(max(max_popularity, 0.0)) or 1.0
+    w = priors.GENRE_POPULARITY_WEIGHT
     score = ExpressionWrapper(
-        Value(0.08) * weighted + Value(0.2 / log_max) * Ln(F("popularity") + Value(1.0)),
+        Value((1 - w) / 10.0) * weighted + Value(w / log_max) * Ln(F("popularity") + Value(1.0)),
         output_field=FloatField(),
     )
-    queryset = movies_visible_to(user=user).filter(genres=genre).annotate(score=score).prefetch_related("genres")
-    if user is not None and user.is_authenticated:
-        seen = Exists(Favorite.objects.filter(user=user, movie=OuterRef("pk"))) | Exists(
-            Interaction.objects.filter(user=user, movie=OuterRef("pk"), type__in=SEEN_TYPES)
-        )
-        hidden = Exists(hidden_for(user=user).filter(movie=OuterRef("pk")))
-        return queryset.exclude(hidden).annotate(seen=seen).order_by("seen", "-score", "tmdb_id")
-    return queryset.order_by("-score", "tmdb_id")
+    return movies_visible_to(user=user).filter(genres=genre).annotate(score=score).order_by("-score", "tmdb_id")
 
 
 @dataclass

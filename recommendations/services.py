@@ -192,13 +192,21 @@ def _title_words(title: str) -> set[str]:
 # --- genre picks ----------------------------------------------------------------------------------
 
 
-def genre_best_movies(*, genre: str, user):
-    """The best movies of a genre (by id or name), as an annotated queryset; GenreNotFound when unknown."""
+def genre_picks(*, genre: str, user) -> tuple[Genre, list[Recommendation]]:
+    """The best movies of a genre (by id or name) the caller may see, best first, at most
+    RECOMMENDATIONS_GENRE_LIST_SIZE; GenreNotFound when unknown. From the current build's stored list (one row
+    read), or with no build yet from the database's own ranking (the same score, computed in SQL)."""
     found = genre_resolve(genre)
     if found is None:
         raise selectors.GenreNotFound(f"No genre with id or name {genre.strip()!r}.")
-    stats = catalog_stats()
-    return found, selectors.genre_best_movies(genre=found, user=user, **stats)
+    limit = settings.RECOMMENDATIONS_GENRE_LIST_SIZE
+    build = current_build()
+    if build is None:
+        ranked = selectors.genre_best_movies(genre=found, user=user, **catalog_stats())
+        best = list(ranked.values_list("tmdb_id", "score")[:limit])
+    else:
+        best = index_rows.genre_list(build.row(), genre=found.tmdb_id, adult=_adult_allowed(user))
+    return found, [Recommendation(int(t), round(float(s), 4), "") for t, s in best]
 
 
 def catalog_stats() -> dict[str, float]:

@@ -227,6 +227,24 @@ def build_index(
     )
 
 
+def genre_picks(catalog: CatalogArrays, *, limit: int) -> dict[tuple[int, bool], tuple[list[int], list[float]]]:
+    """Each genre's best movies by priors.genre_pick_score (ties by TMDb id), at most `limit`: keyed
+    (TMDb genre id, whether adult titles are included), as (TMDb ids, scores) best first."""
+    tmdb_ids = np.asarray(catalog.tmdb_ids, dtype=np.int64)
+    adult = np.asarray(catalog.adult, dtype=bool)
+    scores = priors.genre_pick_score(catalog.popularity, catalog.vote_average, catalog.vote_count)
+    incidence, genre_ids = _incidence([list(d.genres) for d in catalog.docs])
+    by_genre = incidence.tocsc()
+    picks: dict[tuple[int, bool], tuple[list[int], list[float]]] = {}
+    for column, genre in enumerate(genre_ids):
+        members = by_genre.indices[by_genre.indptr[column] : by_genre.indptr[column + 1]]
+        for with_adult in (False, True):
+            rows = members if with_adult else members[~adult[members]]
+            best = rows[np.lexsort((tmdb_ids[rows], -scores[rows]))[:limit]]
+            picks[(int(genre), with_adult)] = (tmdb_ids[best].tolist(), scores[best].tolist())
+    return picks
+
+
 def _refreshed_neighbours(
     previous: EngineIndex, tmdb_ids, features: sp.csr_matrix, changed_tmdb_ids: Iterable[int], *, k: int, chunk: int
 ) -> sp.csr_matrix:

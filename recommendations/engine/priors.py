@@ -30,6 +30,10 @@ def log_scaled(values: np.ndarray) -> np.ndarray:
     return logged / top if top > 0 else np.zeros_like(logged)
 
 
+# Genre picks weigh quality more than the recommendation prior does: 80% weighted rating, 20% popularity.
+GENRE_POPULARITY_WEIGHT = 0.2
+
+
 def prior(
     popularity: np.ndarray,
     vote_average: np.ndarray,
@@ -38,5 +42,15 @@ def prior(
     popularity_weight: float = 0.5,
 ) -> np.ndarray:
     """A [0, 1] prior per movie: popularity_weight * log popularity + the rest * weighted rating / 10."""
+    return _blend(popularity, vote_average, vote_count, popularity_weight).astype(np.float32)
+
+
+def genre_pick_score(popularity: np.ndarray, vote_average: np.ndarray, vote_count: np.ndarray) -> np.ndarray:
+    """The genre picks' score (float64): the prior with GENRE_POPULARITY_WEIGHT, as
+    recommendations.selectors.genre_best_movies computes it in SQL when there is no index yet."""
+    return _blend(popularity, vote_average, vote_count, GENRE_POPULARITY_WEIGHT)
+
+
+def _blend(popularity, vote_average, vote_count, popularity_weight: float) -> np.ndarray:
     quality = weighted_rating(vote_average, vote_count) / 10.0
-    return (popularity_weight * log_scaled(popularity) + (1 - popularity_weight) * quality).astype(np.float32)
+    return popularity_weight * log_scaled(popularity) + (1 - popularity_weight) * quality

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
+from recommendations import tasks
+from recommendations.models import IndexGenre, RecommendationIndex
 from tests.conftest import client_for
 from tests.factories import FavoriteFactory, InteractionFactory, UserFactory
 
@@ -54,3 +57,45 @@ class TestGenrePicks:
         assert body["count"] == 19  # Interstellar, Memento, Heat, Collateral and 15 dramas
         assert len(body["results"]) == 3
         assert body["previous"] is not None
+
+
+@pytest.mark.django_db
+class TestStoredGenrePicks:
+    """A build stores each genre's best movies as one row; a request reads that row, not the genre's movies."""
+
+    def test_a_request_reads_the_builds_row(self, api_client, catalog, django_assert_max_num_queries):
+        first = genre_picks(api_client, 878).json()  # the first request queues the (eager) build
+        rows = IndexGenre.objects.filter(genre=878)
+
+        assert {r.adult for r in rows} == {False, True}
+        assert [m["tmdb_id"] for m in first["results"]] == rows.get(adult=False).tmdb_ids
+        assert 999001 in rows.get(adult=True).tmdb_ids and 999001 not in rows.get(adult=False).tmdb_ids
+        # genre lookup, current build, the stored row, the page's movies and their genres, the impression
+        with django_assert_max_num_queries(8):
+            again = genre_picks(api_client, 878)
+        assert again.json()["results"] == first["results"]
+
+    def test_an_adult_user_gets_the_list_with_adult_titles(self, catalog):
+        ids = [m["tmdb_id"] for m in genre_picks(client_for(UserFactory()), 878).json()["results"]]
+
+        assert 999001 in ids
+
+    def test_without_a_build_the_database_ranks_the_same(self, api_client, catalog, monkeypatch):
+        built = genre_picks(api_client, 878).json()
+        RecommendationIndex.objects.all().delete()
+        monkeypatch.setattr(tasks.rebuild_recommendation_index, "delay", lambda **kwargs: None)
+        cache.clear()
+        unbuilt = genre_picks(api_client, 878).json()
+
+        assert not RecommendationIndex.objects.exists()
+        assert [(m["tmdb_id"], m["score"]) for m in unbuilt["results"]] == [
+            (m["tmdb_id"], m["score"]) for m in built["results"]
+        ]
+
+    def test_the_stored_list_is_capped(self, api_client, catalog, settings):
+        settings.RECOMMENDATIONS_GENRE_LIST_SIZE = 3
+
+        body = genre_picks(api_client, 18).json()
+
+        assert body["count"] == 3
+        assert len(body["results"]) == 3
