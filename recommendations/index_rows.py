@@ -131,14 +131,33 @@ def _of_movies(queryset: QuerySet, tmdb_ids: Iterable[int]) -> QuerySet:
     return queryset.extra(where=[_IDS_SQLITE], params=[json.dumps(ids)])  # noqa: S610
 
 
+_NO_SCORING = (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
+
+
+def _arrays(queryset: QuerySet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tmdb_ids, priors, adult flags) of a `values_list("tmdb_id", "prior", "adult")` queryset, fetched as
+    plain tuples: thousands of candidates a request, and the ORM's per-row converters cost more than the
+    query."""
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        return _NO_SCORING
+    ids, prior, adult = zip(*fetched, strict=True)
+    return np.array(ids, np.int64), np.array(prior, np.float32), np.array(adult, bool)
+
+
 @dataclass
 class Candidates:
-    """The rows a ranking reads, and the index over them. Rows other than the seeds' start with only what
-    scoring needs (prior, flags; genres and people when the user saved some): `with_lists` completes the
-    few that can be served (their content lists for diversity, their genres and people for the reasons)."""
+    """The movies a ranking reads, and the index over them: `rows` read whole (the seeds, with all their lists)
+    or with what scoring needs (genres and people, when the user saved some), the rest as `scoring` arrays
+    (tmdb_ids, priors, adult flags). `with_lists` completes the few that can be served (their content lists
+    for diversity, their genres and people for the reasons)."""
 
     build_id: int
     rows: list[MovieRow]
+    scoring: tuple[np.ndarray, np.ndarray, np.ndarray]
     index: EngineIndex
     complete: set[int]
 
@@ -146,9 +165,14 @@ class Candidates:
         todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
         if todo:
             full = {v["tmdb_id"]: _movie_row(v) for v in _of_movies(_rows(self.build_id, lists=("content",)), todo)}
-            self.rows = [full.get(r.tmdb_id, r) for r in self.rows]
-            self.complete.update(full)
-            self.index = index_from_rows(self.rows, version=self.index.version, meta=self.index.meta)
+            self.rows = [full.pop(r.tmdb_id, r) for r in self.rows] + list(full.values())
+            self.complete.update(todo)
+            ids, prior, adult = self.scoring
+            keep = ~np.isin(ids, np.asarray(todo, dtype=np.int64))
+            self.scoring = (ids[keep], prior[keep], adult[keep])
+            self.index = index_from_rows(
+                self.rows, scoring=self.scoring, version=self.index.version, meta=self.index.meta
+            )
         return self.index
 
 
@@ -269,17 +293,16 @@ def candidate_index(
         wanted.update(pool.order_by("-prior", "tmdb_id").values_list("tmdb_id", flat=True)[:PRIOR_CANDIDATES])
     wanted -= seeds
     others: list[MovieRow] = []
+    scoring = _NO_SCORING
     if wanted and (genres or people):
         fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
         others = [_movie_row(v) for v in _of_movies(_rows(build.pk, fields=fields), wanted)]
     elif wanted:  # from the scoring index alone
-        scoring = _of_movies(IndexMovie.objects.filter(build_id=build.pk), wanted).values_list(
-            "tmdb_id", "prior", "adult"
-        )
-        others = [MovieRow(tmdb_id=t, prior=p, adult=a) for t, p, a in scoring]
-    rows = sorted([*seed_rows, *others], key=lambda r: r.tmdb_id)
-    index = index_from_rows(rows, version=build.version, meta=build.meta)
-    return Candidates(build.pk, rows, index, {r.tmdb_id for r in seed_rows})
+        queryset = _of_movies(IndexMovie.objects.filter(build_id=build.pk), wanted)
+        scoring = _arrays(queryset.values_list("tmdb_id", "prior", "adult"))
+    rows = [*seed_rows, *others]
+    index = index_from_rows(rows, scoring=scoring, version=build.version, meta=build.meta)
+    return Candidates(build.pk, rows, scoring, index, {r.tmdb_id for r in seed_rows})
 
 
 def by_prior(build: RecommendationIndex, *, adult: bool, exclude: set[int], limit: int) -> list[tuple[int, float]]:

@@ -147,7 +147,15 @@ class CatalogArrays:
     adult: np.ndarray
 
 
-def _incidence(rows_tokens: Sequence[Sequence], vocabulary: list | None = None) -> tuple[sp.csr_matrix, list]:
+def _incidence(
+    rows_tokens: Sequence[Sequence],
+    vocabulary: list | None = None,
+    *,
+    at: np.ndarray | None = None,
+    n: int | None = None,
+) -> tuple[sp.csr_matrix, list]:
+    """Rows x tokens, 1 where the row has the token; row r of `rows_tokens` is row `at[r]` of the n-row result
+    when given (the other rows empty)."""
     vocab: dict = {}
     if vocabulary is not None:
         vocab = {v: i for i, v in enumerate(vocabulary)}
@@ -158,9 +166,11 @@ def _incidence(rows_tokens: Sequence[Sequence], vocabulary: list | None = None) 
                 vocab[token] = len(vocab)
             rows.append(r)
             cols.append(vocab[token])
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(rows_tokens), max(len(vocab), 1))
-    )
+    rows_arr = np.asarray(rows, dtype=np.int64)
+    if at is not None:
+        rows_arr = np.asarray(at, dtype=np.int64)[rows_arr]
+    shape = (len(rows_tokens) if n is None else n, max(len(vocab), 1))
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows_arr, cols)), shape=shape)
     return matrix, list(vocab)
 
 
@@ -325,48 +335,70 @@ def movie_rows(index: EngineIndex) -> Iterable[MovieRow]:
 
 
 def index_from_rows(
-    rows: Sequence[MovieRow], *, version: str = "", catalog_version: str = "", meta=None
+    rows: Sequence[MovieRow],
+    *,
+    scoring: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    version: str = "",
+    catalog_version: str = "",
+    meta=None,
 ) -> EngineIndex:
     """An EngineIndex over exactly these movies: the ranking functions run on it unchanged.
 
-    List entries pointing at a movie outside `rows` are dropped, so a request that reads the rows of the
+    `rows` are the movies read whole (or with what the request needs of them); `scoring`, when given, is
+    (tmdb_ids, priors, adult flags) of further movies known only by what scoring reads: no lists, genres or
+    people (a request reads thousands of those as three arrays, not as rows). The two must not overlap.
+
+    List entries pointing at a movie outside these movies are dropped, so a request that reads the rows of the
     user's movies and of every movie they point at (plus the candidates it wants) scores those candidates as
     the whole catalog's index would: each component's top is among them, and the prior is absolute.
     """
-    tmdb_ids = np.array([r.tmdb_id for r in rows], dtype=np.int64)
-    n = len(rows)
+    if scoring is None:
+        scoring = (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
+    extra_ids, extra_prior, extra_adult = scoring
+    all_ids = np.concatenate([np.array([r.tmdb_id for r in rows], dtype=np.int64), np.asarray(extra_ids, np.int64)])
+    order = np.argsort(all_ids, kind="stable")
+    tmdb_ids = all_ids[order]
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    at = position[: len(rows)]  # each of `rows`' position in the index
+    n = len(tmdb_ids)
+    prior = np.concatenate([np.array([r.prior for r in rows], np.float32), np.asarray(extra_prior, np.float32)])
+    adult = np.concatenate([np.array([r.adult for r in rows], bool), np.asarray(extra_adult, bool)])
 
     def matrix(name: str) -> sp.csr_matrix:
-        listed = [(i, getattr(row, name)) for i, row in enumerate(rows)]
-        listed = [(i, ids, scores) for i, (ids, scores) in listed if len(ids)]
+        listed = [(at[i], pair) for i, row in enumerate(rows) if len((pair := getattr(row, name))[0])]
         if not listed:
             return sp.csr_matrix((n, n), dtype=np.float32)
-        lengths = np.array([len(ids) for _i, ids, _s in listed], dtype=np.int64)
+        lengths = np.array([len(ids) for _i, (ids, _s) in listed], dtype=np.int64)
         total = int(lengths.sum())
-        r = np.repeat(np.array([i for i, _ids, _s in listed], dtype=np.int64), lengths)
-        ids = np.fromiter(chain.from_iterable(ids for _i, ids, _s in listed), dtype=np.int64, count=total)
-        values = np.fromiter(chain.from_iterable(s for _i, _ids, s in listed), dtype=np.float32, count=total)
+        r = np.repeat(np.array([i for i, _pair in listed], dtype=np.int64), lengths)
+        ids = np.fromiter(chain.from_iterable(ids for _i, (ids, _s) in listed), dtype=np.int64, count=total)
+        values = np.fromiter(chain.from_iterable(s for _i, (_ids, s) in listed), dtype=np.float32, count=total)
         c = _rows_in(tmdb_ids, ids)
         keep = c >= 0  # a neighbour outside these rows
         result = sp.csr_matrix((values[keep], (r[keep], c[keep])), shape=(n, n), dtype=np.float32)
         result.sort_indices()
         return result
 
-    genres, genre_ids = _incidence([r.genres for r in rows])
-    people, names = _incidence([r.people for r in rows])
+    genres, genre_ids = _incidence([r.genres for r in rows], at=at, n=n)
+    people, names = _incidence([r.people for r in rows], at=at, n=n)
     column = {name: i for i, name in enumerate(names)}
+    director = np.full(n, -1, dtype=np.int32)
+    for i, row in enumerate(rows):
+        if row.director:
+            director[at[i]] = column.get(row.director, -1)
     return EngineIndex(
         tmdb_ids=tmdb_ids,
         content=matrix("content"),
         cooc=matrix("cooc"),
         transitions=matrix("transitions"),
-        prior=np.array([r.prior for r in rows], dtype=np.float32),
+        prior=prior[order],
         genres=genres,
         genre_ids=np.asarray(genre_ids, dtype=np.int64),
         people=people,
         people_names=[str(x) for x in names],
-        director=np.array([column.get(r.director, -1) if r.director else -1 for r in rows], dtype=np.int32),
-        adult=np.array([r.adult for r in rows], dtype=bool),
+        director=director,
+        adult=adult[order],
         version=version,
         catalog_version=catalog_version,
         meta=dict(meta or {}),
