@@ -150,10 +150,9 @@ def refresh_figures(n: int) -> dict:
 
 
 def child_fresh(n: int) -> dict:
-    """Step 2: a new process answers its first "similar"; also hands the HTTP step its users' tokens."""
-    import django
-
-    django.setup()
+    """Step 2: a new process, booted as a gunicorn worker boots (movie_backend.wsgi), answers its first
+    "similar"; also hands the HTTP step its users' tokens."""
+    import movie_backend.wsgi  # noqa: F401  (what a gunicorn worker imports before it accepts a request)
     from django.test import Client
     from rest_framework_simplejwt.tokens import RefreshToken
 
