@@ -211,20 +211,22 @@ def _diversify(
     """
     if blend.diversity <= 0 and blend.max_per_director <= 0:
         return candidates[:limit]
-    slot = {int(r): i for i, r in enumerate(candidates)}
+    slot = np.full(index.size, -1, dtype=np.int64)  # each candidate's place in `candidates`, -1 elsewhere
+    slot[candidates] = np.arange(len(candidates))
     max_sim = np.zeros(len(candidates), dtype=np.float32)
     taken = np.zeros(len(candidates), dtype=bool)
-    per_director: dict[int, int] = {}
     directors = np.where(np.isin(index.director[candidates], uncapped), -1, index.director[candidates])
+    # Each candidate's director as a small id (-1: none, or not capped), and the picks per director so far.
+    _unique, director_id = np.unique(directors, return_inverse=True)
+    director_id = np.where(directors >= 0, director_id, -1)
+    per_director = np.zeros(len(_unique) + 1, dtype=np.int64)  # the last slot counts "no director": never capped
     picked: list[int] = []
     content = index.content
     for _ in range(limit):
         adjusted = relevance - blend.diversity * max_sim
         adjusted[taken] = -np.inf
         if blend.max_per_director > 0:
-            capped = np.array(
-                [d >= 0 and per_director.get(int(d), 0) >= blend.max_per_director for d in directors], dtype=bool
-            )
+            capped = (director_id >= 0) & (per_director[director_id] >= blend.max_per_director)
             if np.isfinite(adjusted[~capped]).any():
                 adjusted[capped] = -np.inf
         best = int(np.argmax(adjusted))
@@ -232,14 +234,14 @@ def _diversify(
             break
         taken[best] = True
         picked.append(best)
-        if directors[best] >= 0:
-            per_director[int(directors[best])] = per_director.get(int(directors[best]), 0) + 1
+        if director_id[best] >= 0:
+            per_director[director_id[best]] += 1
         row = int(candidates[best])
         lo, hi = content.indptr[row], content.indptr[row + 1]
-        for col, sim in zip(content.indices[lo:hi], content.data[lo:hi], strict=True):
-            i = slot.get(int(col))
-            if i is not None and sim > max_sim[i]:
-                max_sim[i] = sim
+        at = slot[content.indices[lo:hi]]
+        listed = at >= 0
+        at, sims = at[listed], content.data[lo:hi][listed]
+        max_sim[at] = np.maximum(max_sim[at], sims)  # a row lists each column once
     return candidates[np.array(picked, dtype=np.int64)]
 
 
