@@ -164,6 +164,7 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
             row.save()
             if not incremental:
                 index_rows.build_switch(row, keep=KEEP_BUILDS)
+        index_rows.tables_tidy()
         _publish(row)
         logger.info(
             "recommendation index %s built (%s): %d movies, %d interactions, %d rows written, %.1fs",

@@ -67,6 +67,22 @@ def _people_write(build: RecommendationIndex, index: EngineIndex, keys: set[str]
     IndexPerson.objects.bulk_create(batch, batch_size=WRITE_BATCH)
 
 
+def tables_tidy() -> None:
+    """After a build on PostgreSQL: fresh planner statistics and visibility map for the index tables.
+
+    A build writes (and prunes) a catalog's worth of rows at once; until autovacuum gets to them the planner
+    takes the tables for empty and the covering index cannot answer alone, and a personalized list's
+    candidate query reads one heap page per candidate (218 ms instead of 62 ms p50 at 100k movies). VACUUM
+    cannot run inside a transaction (a test's): ANALYZE alone then.
+    """
+    if connection.vendor != "postgresql":
+        return
+    statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (IndexMovie, IndexPerson, IndexGenre))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{statement} {tables}")
+
+
 def genres_write(build: RecommendationIndex, picks: dict[tuple[int, bool], tuple[list[int], list[float]]]) -> None:
     """Replace the build's genre picks (engine.index.genre_picks): two small rows per genre, rewritten whole by
     every build, full or incremental (a few dozen rows whatever the catalog size)."""

@@ -98,3 +98,19 @@ def test_the_build_lock_is_held_by_a_session_and_dies_with_it(catalog):
     holder.close()  # the builder is killed: its session ends
 
     assert services.recommendation_index_build() is not None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: VACUUM (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_build_leaves_the_index_tables_vacuumed_and_analyzed(catalog):
+    """The planner knows the rows a build just wrote: without statistics it takes the tables for empty."""
+    services.recommendation_index_build()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE relname = ANY(%s)",
+            [["recommendations_indexmovie", "recommendations_indexperson", "recommendations_indexgenre"]],
+        )
+        tidied = {name: (vacuumed, analyzed) for name, vacuumed, analyzed in cursor.fetchall()}
+    assert tidied == dict.fromkeys(tidied, (True, True)) and len(tidied) == 3
