@@ -176,11 +176,13 @@ class Candidates:
     scoring: tuple[np.ndarray, np.ndarray, np.ndarray]
     index: EngineIndex
     complete: set[int]
+    fields: tuple[str, ...] = ("tmdb_id", "prior", "adult", "director")  # what `with_lists` reads beside content
 
     def with_lists(self, tmdb_ids: Iterable[int]) -> EngineIndex:
         todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
         if todo:
-            full = {v["tmdb_id"]: _movie_row(v) for v in _of_movies(_rows(self.build_id, lists=("content",)), todo)}
+            read = _rows(self.build_id, lists=("content",), fields=self.fields)
+            full = {v["tmdb_id"]: _movie_row(v) for v in _of_movies(read, todo)}
             self.rows = [full.pop(r.tmdb_id, r) for r in self.rows] + list(full.values())
             self.complete.update(todo)
             ids, prior, adult = self.scoring
@@ -318,7 +320,9 @@ def candidate_index(
         scoring = _arrays(queryset.values_list("tmdb_id", "prior", "adult"))
     rows = [*seed_rows, *others]
     index = index_from_rows(rows, scoring=scoring, version=build.version, meta=build.meta)
-    return Candidates(build.pk, rows, scoring, index, {r.tmdb_id for r in seed_rows})
+    # The served movies' genres and people matter only to the reasons of saved genres and people.
+    fields = ("tmdb_id", "prior", "adult", "director", *(["genres"] if genres else []), *(["people"] if people else []))
+    return Candidates(build.pk, rows, scoring, index, {r.tmdb_id for r in seed_rows}, fields)
 
 
 def by_prior(build: RecommendationIndex, *, adult: bool, exclude: set[int], limit: int) -> list[tuple[int, float]]:

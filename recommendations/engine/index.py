@@ -381,7 +381,9 @@ def index_from_rows(
         return result
 
     genres, genre_ids = _incidence([r.genres for r in rows], at=at, n=n)
-    people, names = _incidence([r.people for r in rows], at=at, n=n)
+    # Directors first: each has a column (the per-director cap reads it) even where `people` were not read.
+    directors = list(dict.fromkeys(r.director for r in rows if r.director))
+    people, names = _incidence([r.people for r in rows], directors, at=at, n=n)
     column = {name: i for i, name in enumerate(names)}
     director = np.full(n, -1, dtype=np.int32)
     for i, row in enumerate(rows):
