@@ -146,6 +146,8 @@ else:
 
 # Cache lifetimes in seconds (trending 15 min to 1 h, details 24 h, search 15 min).
 CACHE_TTL_LISTS = config("CACHE_TTL_LISTS", default=30 * 60, cast=int)
+# Mirror lists and discover count their matches up to this many (TMDb serves 500 pages of 20 at most).
+MIRROR_COUNT_MAX = config("MIRROR_COUNT_MAX", default=10_000, cast=int)
 CACHE_TTL_DETAILS = config("CACHE_TTL_DETAILS", default=24 * 60 * 60, cast=int)
 CACHE_TTL_SEARCH = config("CACHE_TTL_SEARCH", default=15 * 60, cast=int)
 CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60, cast=int)

@@ -144,6 +144,8 @@ def _json(body: bytes, *, stale: bool = False, headers: dict | None = None) -> H
 
 
 PAGE_PARAMS_DOC = "Paginated: `page` (from 1) and `limit` (1 to 100, default 20)."
+# The mirror's own lists (not TMDb's pages): their count stops at MIRROR_COUNT_MAX.
+MIRROR_COUNT_DOC = " `count` counts the matches up to 10,000 (`MIRROR_COUNT_MAX`), as TMDb serves 500 pages of 20."
 
 
 class _MovieApi(PublicHttpCache, GenericAPIView):
@@ -213,6 +215,7 @@ class MovieListApi(_MovieApi):
             "A category of the mirrored catalog (default `popular`), optionally one genre. Answered from the "
             "database (the lists `sync_tmdb` mirrors, rank by rank), cached as ready-to-send pages. "
             + PAGE_PARAMS_DOC
+            + MIRROR_COUNT_DOC
             + _FALLBACK_DOC
         ),
         parameters=[
@@ -344,7 +347,7 @@ _DISCOVER_DOC = (
     "`?with_crew=525&with_cast=6193` (Nolan directing DiCaprio), `?with_keywords=heist|9882`, "
     "`?with_watch_providers=8|337&watch_region=GB`. A parameter not listed is ignored; a value a parameter "
     "cannot take is a 400 envelope naming it. Pages are cached like the movie lists (`CACHE_TTL_LISTS`; a sync "
-    "retires them), every page of one query sharing one count. " + PAGE_PARAMS_DOC
+    "retires them), every page of one query sharing one count. " + PAGE_PARAMS_DOC + MIRROR_COUNT_DOC
 )
 
 

@@ -154,7 +154,11 @@ def store(key: str, value: Any, *, ttl: int) -> None:
 
 class CachedCount:
     """A queryset to paginate whose `count()` is kept under `key` for `ttl` seconds (the key carries the
-    cache generation): every page of one list shares a single COUNT. Slices still come from the queryset."""
+    cache generation): every page of one list shares a single COUNT. Slices still come from the queryset.
+
+    The count stops at MIRROR_COUNT_MAX (10,000: TMDb's own 500 pages of 20), so a broad filter over a
+    catalog of a million costs the same as over a hundred thousand; the pages end there too.
+    """
 
     def __init__(self, queryset, *, key: str, ttl: int):
         self.queryset, self.key, self.ttl = queryset, key, ttl
@@ -166,7 +170,7 @@ class CachedCount:
     def count(self) -> int:
         count = cache.get(self.key)
         if count is None:
-            count = self.queryset.count()
+            count = self.queryset[: settings.MIRROR_COUNT_MAX].count()
             cache.set(self.key, count, timeout=self.ttl)
         return count
 

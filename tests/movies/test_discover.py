@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from movies.models import Credit, Keyword, MovieAvailability, MovieKeyword, Person, WatchProvider
+from movies.models import Credit, Keyword, Movie, MovieAvailability, MovieKeyword, Person, WatchProvider
 from tests.conftest import client_for
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
@@ -212,3 +212,14 @@ def test_a_signed_in_caller_sees_user_state_and_an_anonymous_one_does_not(api_cl
 
     assert signed_in and all(item["user_state"]["favorite"] is False for item in signed_in)
     assert anonymous and all("user_state" not in item for item in anonymous)
+
+
+def test_the_count_stops_at_mirror_count_max_and_so_do_the_pages(api_client, graph, settings):
+    settings.MIRROR_COUNT_MAX = 3
+
+    body = api_client.get(URL, {"limit": 2, "page": 2}).json()
+
+    assert Movie.objects.filter(adult=False).count() > 3
+    assert body["count"] == 3
+    assert len(body["results"]) == 1 and body["next"] is None
+    assert api_client.get(URL, {"limit": 2, "page": 3}).status_code == 404
