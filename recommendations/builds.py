@@ -151,7 +151,7 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
         with transaction.atomic():
             if incremental:
                 # Cost proportional to the change: only the rows that differ are written, in place.
-                written = index_rows.rows_update(current, plan.previous_rows, index)
+                written = index_rows.rows_update(current, plan.previous, index)
                 row = current
                 for name, value in fields.items():
                     setattr(row, name, value)
@@ -195,7 +195,6 @@ class _BuildPlan:
     kind: str  # a RecommendationIndex.Kind
     reason: str = ""  # why a full build
     previous: EngineIndex | None = None
-    previous_rows: list[index_rows.MovieRow] = dataclasses.field(default_factory=list)
     edited: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # updated TMDb ids
     changed: int = 0  # new, edited and removed movies since the previous build
 
@@ -229,8 +228,7 @@ def _build_plan(
     k = settings.RECOMMENDATIONS_NEIGHBOURS
     if meta.get("format") != INDEX_FORMAT or meta.get("k") != k:
         return full(f"the previous index has format {meta.get('format')} and k {meta.get('k')}")
-    rows = index_rows.whole_rows(previous)  # a worker's build: the one place the whole index is read
-    old = index_rows.whole_index(previous, rows)
+    old = index_rows.whole_index(previous)  # a worker's build: the one place the whole index is read
     tmdb_ids = snapshot.catalog.tmdb_ids
     edited = tmdb_ids[np.array([at > previous.catalog_updated_at for at in snapshot.movie_updated_at], dtype=bool)]
     new = np.setdiff1d(tmdb_ids, old.tmdb_ids)
@@ -240,9 +238,7 @@ def _build_plan(
     share = settings.RECOMMENDATIONS_INCREMENTAL_MAX_SHARE
     if since_full > share * len(tmdb_ids):
         return full(f"{since_full} of {len(tmdb_ids)} movies changed since the last full build (> {share:.0%})")
-    return _BuildPlan(
-        RecommendationIndex.Kind.INCREMENTAL, previous=old, previous_rows=rows, edited=edited, changed=changed
-    )
+    return _BuildPlan(RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed)
 
 
 def current_build() -> CurrentBuild | None:

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 
 from movies.models import Movie
 from recommendations.engine import text
-from recommendations.engine.index import EngineIndex, MovieRow, index_from_rows, movie_rows
+from recommendations.engine.index import EngineIndex, MovieRow, index_from_rows, movie_rows, row_changes
 from recommendations.models import IndexGenre, IndexMovie, IndexPerson, RecommendationIndex
 
 WRITE_BATCH = 2_000
@@ -211,41 +211,37 @@ def whole_index(build: RecommendationIndex, rows: list[MovieRow] | None = None) 
 PRIOR_TOLERANCE = 1e-3
 
 
-def _same(old: MovieRow, new: MovieRow) -> bool:
-    return (
-        abs(old.prior - new.prior) < PRIOR_TOLERANCE
-        and (old.adult, old.genres, old.people, old.director) == (new.adult, new.genres, new.people, new.director)
-        and all(list(getattr(old, n)[0]) == list(getattr(new, n)[0]) for n in _LISTS)
-        and all(np.allclose(getattr(old, n)[1], getattr(new, n)[1], atol=1e-6) for n in _LISTS)
-    )
-
-
-def rows_update(build: RecommendationIndex, old_rows: list[MovieRow], index: EngineIndex) -> int:
-    """An incremental refresh of `build` in place: write only the rows that differ from `old_rows` (new,
-    changed and removed movies, and the movies whose lists now name or drop them), and the name keys of the
-    people on them. Run it inside the transaction that also bumps the build's version. Returns the rows
-    written."""
-    old = {r.tmdb_id: r for r in old_rows}
-    fresh = {r.tmdb_id: r for r in movie_rows(index)}
-    changed = [r for t, r in fresh.items() if t in old and not _same(old[t], r)]
-    added = [r for t, r in fresh.items() if t not in old]
-    removed = [t for t in old if t not in fresh]
+def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex) -> int:
+    """An incremental refresh of `build` in place: write only the rows that differ from `old` (the build's
+    index as stored: new, changed and removed movies, and the movies whose lists now name or drop them), and
+    the name keys of the people on them. The differences are found over the two indexes' arrays
+    (`engine.index.row_changes`); only the rows written become Python objects. Run it inside the transaction
+    that also bumps the build's version. Returns the rows written."""
+    changes = row_changes(old, index, prior_tolerance=PRIOR_TOLERANCE)
+    removed = old.tmdb_ids[changes.removed].tolist()
     if removed:
         IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=removed).delete()
-    stored = IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=[r.tmdb_id for r in changed])
+    fresh = list(movie_rows(index, changes.changed))
+    added = {int(index.tmdb_ids[r]) for r in changes.added}
+    stored = IndexMovie.objects.filter(
+        build_id=build.pk, tmdb_id__in=[r.tmdb_id for r in fresh if r.tmdb_id not in added]
+    )
     ids = dict(stored.values_list("tmdb_id", "pk"))
-    updates = [_model(build, r, pk=ids[r.tmdb_id]) for r in changed]
+    updates = [_model(build, r, pk=ids[r.tmdb_id]) for r in fresh if r.tmdb_id not in added]
     fields = ["prior", "adult", "genres", "people", "director", *_LISTS]
     IndexMovie.objects.bulk_update(updates, fields, batch_size=WRITE_BATCH)
-    IndexMovie.objects.bulk_create([_model(build, r) for r in added], batch_size=WRITE_BATCH)
-    touched = [*changed, *added, *(old[t] for t in removed)]
-    keys = {text.name_key(name) for r in touched for name in r.people} | {
-        text.name_key(name) for r in changed for name in old[r.tmdb_id].people
+    IndexMovie.objects.bulk_create([_model(build, r) for r in fresh if r.tmdb_id in added], batch_size=WRITE_BATCH)
+    previous = [*changes.changed_old, *changes.removed]  # the touched movies' old rows: the people they named
+    keys = {text.name_key(name) for r in fresh for name in r.people}
+    keys |= {
+        text.name_key(old.people_names[c])
+        for r in previous
+        for c in old.people.indices[old.people.indptr[r] : old.people.indptr[r + 1]]
     }
     keys.discard("")
     IndexPerson.objects.filter(build_id=build.pk, key__in=keys).delete()
     _people_write(build, index, keys=keys)
-    return len(changed) + len(added) + len(removed)
+    return len(fresh) + len(removed)
 
 
 def _model(build: RecommendationIndex, row: MovieRow, pk: int | None = None) -> IndexMovie:

@@ -314,10 +314,10 @@ def _row_list(matrix: sp.csr_matrix, row: int, tmdb_ids: np.ndarray) -> tuple[li
     return tmdb_ids[cols].tolist(), [round(float(v), 6) for v in matrix.data[lo:hi][order]]
 
 
-def movie_rows(index: EngineIndex) -> Iterable[MovieRow]:
-    """The index as one row per movie (the build writes these)."""
+def movie_rows(index: EngineIndex, rows: Iterable[int] | None = None) -> Iterable[MovieRow]:
+    """The index as one row per movie (the build writes these); only `rows` (positions) when given."""
     tmdb_ids = np.asarray(index.tmdb_ids, dtype=np.int64)
-    for i in range(index.size):
+    for i in range(index.size) if rows is None else (int(r) for r in rows):
         people = index.people.indices[index.people.indptr[i] : index.people.indptr[i + 1]]
         genres = index.genres.indices[index.genres.indptr[i] : index.genres.indptr[i + 1]]
         director = int(index.director[i])
@@ -332,6 +332,88 @@ def movie_rows(index: EngineIndex) -> Iterable[MovieRow]:
             cooc=_row_list(index.cooc, i, tmdb_ids),
             transitions=_row_list(index.transitions, i, tmdb_ids),
         )
+
+
+@dataclass
+class RowChanges:
+    """How a new index differs from an older one of the same catalog, row by row (positions in each)."""
+
+    changed: np.ndarray  # rows of the new index whose stored row differs (new movies included)
+    added: np.ndarray  # rows of the new index that the old one lacks
+    removed: np.ndarray  # rows of the old index that the new one lacks
+    changed_old: np.ndarray  # for each of `changed` that is not added, its row in the old index
+
+
+def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -> RowChanges:
+    """The rows whose stored form (`movie_rows`) would differ, found with array operations over both indexes
+    (no per-movie Python): priors beyond `prior_tolerance`, flags, genres, people, director, and each list's
+    ids and scores (to within 1e-5: stored scores are rounded to 6 decimals)."""
+    at_old = _rows_in(old.tmdb_ids, new.tmdb_ids)  # each new row's old row, -1 for a new movie
+    common = at_old >= 0
+    both_new, both_old = np.flatnonzero(common), at_old[common]
+    removed = np.setdiff1d(np.arange(old.size), both_old)
+    differs = np.zeros(len(both_new), dtype=bool)
+    differs |= np.abs(new.prior[both_new] - old.prior[both_old]) >= prior_tolerance
+    differs |= new.adult[both_new] != old.adult[both_old]
+    differs |= _names(new.people_names, new.director)[both_new] != _names(old.people_names, old.director)[both_old]
+    differs |= _rows_differ(_keyed(new.genres, new.genre_ids), _keyed(old.genres, old.genre_ids), both_new, both_old)
+    names = {name: i for i, name in enumerate(new.people_names)}
+    old_people = [names.setdefault(name, len(names)) for name in old.people_names]  # old columns, new numbering
+    differs |= _rows_differ(new.people, _recolumned(old.people, np.asarray(old_people, np.int64)), both_new, both_old)
+    # A list's columns are movies: the old ones renumbered to the new rows, a movie gone to a column of its own.
+    old_movies = np.where(_rows_in(new.tmdb_ids, old.tmdb_ids) >= 0, _rows_in(new.tmdb_ids, old.tmdb_ids), new.size)
+    for name in ("content", "cooc", "transitions"):
+        differs |= _rows_differ(
+            getattr(new, name), _recolumned(getattr(old, name), old_movies), both_new, both_old, tolerance=1e-5
+        )
+    added = np.flatnonzero(~common)
+    changed = np.sort(np.concatenate([both_new[differs], added]))
+    return RowChanges(changed=changed, added=added, removed=removed, changed_old=both_old[differs])
+
+
+def _names(names: list[str], director: np.ndarray) -> np.ndarray:
+    labels = np.asarray([*names, ""], dtype=object)
+    return labels[np.where(director >= 0, director, len(names))]
+
+
+def _keyed(matrix: sp.csr_matrix, keys: np.ndarray) -> sp.csr_matrix:
+    """An incidence matrix with its columns renumbered to their keys (TMDb genre ids)."""
+    return _recolumned(matrix, np.asarray(keys, dtype=np.int64))
+
+
+def _recolumned(matrix: sp.csr_matrix, column: np.ndarray) -> sp.csr_matrix:
+    matrix = matrix.tocsr()
+    width = int(column.max()) + 1 if len(column) else 1
+    moved = sp.csr_matrix((matrix.data, column[matrix.indices], matrix.indptr), shape=(matrix.shape[0], width))
+    moved.sum_duplicates()
+    return moved
+
+
+def _rows_differ(
+    new: sp.csr_matrix, old: sp.csr_matrix, rows_new: np.ndarray, rows_old: np.ndarray, *, tolerance: float = 0.0
+) -> np.ndarray:
+    """For each pair (rows_new[i], rows_old[i]): whether the two rows name other columns, or a value differs by
+    more than `tolerance`."""
+    if not len(rows_new):
+        return np.zeros(0, dtype=bool)
+    width = max(new.shape[1], old.shape[1])
+
+    def rows(matrix: sp.csr_matrix, at: np.ndarray) -> sp.csr_matrix:
+        part = matrix[at]
+        return sp.csr_matrix((part.data, part.indices, part.indptr), shape=(len(at), width))
+
+    a, b = rows(new, rows_new), rows(old, rows_old)
+    pattern_a, pattern_b = a.copy(), b.copy()
+    pattern_a.data[:] = 1
+    pattern_b.data[:] = 1
+
+    def nonzero_rows(diff: sp.csr_matrix, above: float) -> np.ndarray:
+        diff = diff.tocsr()
+        diff.data = (np.abs(diff.data) > above).astype(np.int8)
+        diff.eliminate_zeros()
+        return np.diff(diff.indptr) > 0
+
+    return nonzero_rows(pattern_a - pattern_b, 0.0) | nonzero_rows(a - b, tolerance)
 
 
 def index_from_rows(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index
+from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, movie_rows, row_changes
 
 
 def random_features(n=300, d=80, seed=0):
@@ -230,6 +231,72 @@ def test_an_incremental_build_recomputes_changed_rows_keeps_the_others_and_drops
     untouched = [t for t in others if not {105, 110, 900} & (neighbours(previous, t) | neighbours(refreshed, t))]
     assert untouched and all(neighbours(refreshed, t) == neighbours(previous, t) for t in untouched)
     assert refreshed.size == 40 and refreshed.cooc.shape == (40, 40) and refreshed.genres.shape[0] == 40
+
+
+def test_row_changes_finds_exactly_the_rows_whose_stored_form_differs():
+    """The array comparison agrees with comparing every stored row field by field."""
+    rng = np.random.default_rng(4)
+
+    def doc():
+        words = " ".join(f"w{w}" for w in rng.integers(0, 30, 4))
+        return content.MovieDoc(
+            title=words,
+            genres=[int(rng.integers(0, 3))],
+            director=f"D{rng.integers(0, 5)}",
+            cast=[f"A{rng.integers(9)}"],
+        )
+
+    docs = [doc() for _ in range(40)]
+    old = build_index(catalog_of(range(100, 140), docs), k=5)
+    kept = [(t, d) for t, d in zip(range(100, 140), docs, strict=True) if t != 105]  # 105 leaves
+    kept[9] = (110, doc())  # 110 is edited
+    kept[20] = (121, dataclasses.replace(kept[20][1], genres=[7]))  # 121 changes genre only
+    kept[30] = (131, dataclasses.replace(kept[30][1], cast=["Someone Else"]))  # 131 changes cast only
+    catalog = catalog_of([t for t, _ in kept] + [900], [d for _, d in kept] + [doc()])  # 900 is new
+    new = build_index(catalog, previous=old, changed_tmdb_ids=[110, 121, 131], k=5)
+
+    changes = row_changes(old, new, prior_tolerance=1e-3)
+
+    before = {r.tmdb_id: r for r in movie_rows(old)}
+
+    def same(a, b) -> bool:
+        lists = all(
+            list(getattr(a, n)[0]) == list(getattr(b, n)[0]) and np.allclose(getattr(a, n)[1], getattr(b, n)[1])
+            for n in ("content", "cooc", "transitions")
+        )
+        flags = (a.adult, sorted(a.genres), sorted(a.people), a.director) == (
+            b.adult,
+            sorted(b.genres),
+            sorted(b.people),
+            b.director,
+        )
+        return lists and flags and abs(a.prior - b.prior) < 1e-3
+
+    expected = {r.tmdb_id for r in movie_rows(new) if r.tmdb_id not in before or not same(before[r.tmdb_id], r)}
+    assert set(new.tmdb_ids[changes.changed].tolist()) == expected
+    assert {110, 121, 131, 900} <= expected and len(expected) < new.size
+    assert new.tmdb_ids[changes.added].tolist() == [900]
+    assert old.tmdb_ids[changes.removed].tolist() == [105]
+
+
+def test_row_changes_sees_a_change_of_people_genres_director_or_prior_alone():
+    old = small_index()
+    people, genres = old.people.tolil(), old.genres.tolil()
+    people[3, :] = 0  # movie 103 loses its people (lists unchanged)
+    genres[4, :] = 0
+    genres[4, old.genre_column[2]] = 1  # 104: genre 2 instead of 1
+    director, prior = old.director.copy(), old.prior.copy()
+    director[5] = director[6]  # 105 another director
+    prior[7] += 0.01  # 107's prior moves, 108's by less than the tolerance
+    prior[8] += 0.0001
+    new = dataclasses.replace(
+        old, people=people.tocsr(), genres=genres.tocsr(), director=director, prior=prior.astype(np.float32)
+    )
+
+    changes = row_changes(old, new, prior_tolerance=1e-3)
+
+    assert new.tmdb_ids[changes.changed].tolist() == [103, 104, 105, 107]
+    assert not len(changes.added) and not len(changes.removed)
 
 
 # --- saved preferences ----------------------------------------------------------------------------------
