@@ -125,8 +125,10 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
         snapshot = _snapshot_from_database()
         plan = _build_plan(previous=current, snapshot=snapshot, force=force, now=now)
         k = settings.RECOMMENDATIONS_NEIGHBOURS
+        features = _content_features(snapshot.catalog, plan)
         index = build_index(
             snapshot.catalog,
+            features=features.matrix,
             positives=snapshot.positives,
             events=snapshot.events,
             previous=plan.previous,  # None for a full build
@@ -151,13 +153,16 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
         with transaction.atomic():
             if incremental:
                 # Cost proportional to the change: only the rows that differ are written, in place.
-                written = index_rows.rows_update(current, plan.previous, index)
+                written, stored = index_rows.rows_update(current, plan.previous, index)
                 row = current
                 for name, value in fields.items():
                     setattr(row, name, value)
             else:
                 row = RecommendationIndex.objects.create(**fields)
-                written = index_rows.rows_write(row, index)
+                written, stored = index_rows.rows_write(row, index), index
+            # For the next incremental build: what is stored, as arrays, and the features with their model.
+            index_rows.artifact_write(row, "index", stored.to_bytes())
+            index_rows.artifact_write(row, "features", features.to_bytes())
             index_rows.genres_write(row, genre_picks(snapshot.catalog, limit=settings.RECOMMENDATIONS_GENRE_LIST_SIZE))
             row.build_seconds = time.perf_counter() - started
             row.rows_written = written
@@ -197,6 +202,7 @@ class _BuildPlan:
     previous: EngineIndex | None = None
     edited: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # updated TMDb ids
     changed: int = 0  # new, edited and removed movies since the previous build
+    features: content.ContentFeatures | None = None  # the previous build's, when it stored them
 
 
 def _build_plan(
@@ -228,7 +234,14 @@ def _build_plan(
     k = settings.RECOMMENDATIONS_NEIGHBOURS
     if meta.get("format") != INDEX_FORMAT or meta.get("k") != k:
         return full(f"the previous index has format {meta.get('format')} and k {meta.get('k')}")
-    old = index_rows.whole_index(previous)  # a worker's build: the one place the whole index is read
+    # A worker's build: the one place the whole index is read, as the arrays the build stored with its rows
+    # (a build from before artifacts existed: from its rows, slowly).
+    payload = index_rows.artifact_read(previous, "index")
+    if payload is not None:
+        old = EngineIndex.from_bytes(payload, version=previous.version, catalog_version=previous.catalog_version)
+    else:
+        old = index_rows.whole_index(previous)
+    stored_features = index_rows.artifact_read(previous, "features")
     tmdb_ids = snapshot.catalog.tmdb_ids
     edited = tmdb_ids[np.array([at > previous.catalog_updated_at for at in snapshot.movie_updated_at], dtype=bool)]
     new = np.setdiff1d(tmdb_ids, old.tmdb_ids)
@@ -238,7 +251,22 @@ def _build_plan(
     share = settings.RECOMMENDATIONS_INCREMENTAL_MAX_SHARE
     if since_full > share * len(tmdb_ids):
         return full(f"{since_full} of {len(tmdb_ids)} movies changed since the last full build (> {share:.0%})")
-    return _BuildPlan(RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed)
+    features = content.ContentFeatures.from_bytes(stored_features) if stored_features is not None else None
+    return _BuildPlan(
+        RecommendationIndex.Kind.INCREMENTAL, previous=old, edited=edited, changed=changed, features=features
+    )
+
+
+def _content_features(catalog: CatalogArrays, plan: _BuildPlan) -> content.ContentFeatures:
+    """The catalog's content features: fitted on the whole catalog for a full build; for an incremental one,
+    the previous build's rows with fresh ones for new and edited movies only, made with its fitted model (no
+    refit: cost proportional to the change; words new since the full build count from the next one)."""
+    if plan.kind == RecommendationIndex.Kind.INCREMENTAL and plan.features is not None:
+        redo = np.flatnonzero(np.isin(catalog.tmdb_ids, plan.edited))
+        matrix = plan.features.rows_for(catalog.tmdb_ids, catalog.docs, redo)
+        return content.ContentFeatures(catalog.tmdb_ids, matrix, plan.features.model)
+    matrix, model = content.fit_features(catalog.docs)
+    return content.ContentFeatures(catalog.tmdb_ids, matrix, model)
 
 
 def current_build() -> CurrentBuild | None:

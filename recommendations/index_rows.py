@@ -19,8 +19,15 @@ from django.db.models import QuerySet
 
 from movies.models import Movie
 from recommendations.engine import text
-from recommendations.engine.index import EngineIndex, MovieRow, index_from_rows, movie_rows, row_changes
-from recommendations.models import IndexGenre, IndexMovie, IndexPerson, RecommendationIndex
+from recommendations.engine.index import (
+    EngineIndex,
+    MovieRow,
+    as_stored,
+    index_from_rows,
+    movie_rows,
+    row_changes,
+)
+from recommendations.models import IndexArtifact, IndexGenre, IndexMovie, IndexPerson, RecommendationIndex
 
 WRITE_BATCH = 2_000
 # Candidates beyond the user's own movies' lists: the best priors overall and within each saved preference.
@@ -100,6 +107,25 @@ def genre_list(build: RecommendationIndex, *, genre: int, adult: bool) -> list[t
     row = IndexGenre.objects.filter(build_id=build.pk, genre=genre, adult=adult).values_list("tmdb_ids", "scores")
     ids, scores = row.first() or ([], [])
     return list(zip(ids, scores, strict=True))
+
+
+# Parts of an artifact: well under PostgreSQL's 1 GB limit on one value, and a bounded buffer on both sides.
+ARTIFACT_PART_BYTES = 64 * 1024 * 1024
+
+
+def artifact_write(build: RecommendationIndex, name: str, payload: bytes) -> None:
+    """Store `payload` as the build's artifact `name` (replacing it), in parts."""
+    IndexArtifact.objects.filter(build=build, name=name).delete()
+    parts = [payload[i : i + ARTIFACT_PART_BYTES] for i in range(0, len(payload), ARTIFACT_PART_BYTES)] or [b""]
+    for part, data in enumerate(parts):  # one insert each: a bulk insert would hold every part twice
+        IndexArtifact.objects.create(build=build, name=name, part=part, data=data)
+
+
+def artifact_read(build: RecommendationIndex, name: str) -> bytes | None:
+    """The build's artifact `name`, or None when the build has none (built before artifacts existed)."""
+    parts = IndexArtifact.objects.filter(build_id=build.pk, name=name).order_by("part").values_list("data", flat=True)
+    chunks = [bytes(data) for data in parts.iterator(chunk_size=1)]
+    return b"".join(chunks) if chunks else None
 
 
 def build_switch(build: RecommendationIndex, *, keep: int) -> None:
@@ -211,12 +237,13 @@ def whole_index(build: RecommendationIndex, rows: list[MovieRow] | None = None) 
 PRIOR_TOLERANCE = 1e-3
 
 
-def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex) -> int:
+def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex) -> tuple[int, EngineIndex]:
     """An incremental refresh of `build` in place: write only the rows that differ from `old` (the build's
     index as stored: new, changed and removed movies, and the movies whose lists now name or drop them), and
     the name keys of the people on them. The differences are found over the two indexes' arrays
     (`engine.index.row_changes`); only the rows written become Python objects. Run it inside the transaction
-    that also bumps the build's version. Returns the rows written."""
+    that also bumps the build's version. Returns the rows written and the index as now stored
+    (`engine.index.as_stored`: the next refresh compares with that)."""
     changes = row_changes(old, index, prior_tolerance=PRIOR_TOLERANCE)
     removed = old.tmdb_ids[changes.removed].tolist()
     if removed:
@@ -241,7 +268,7 @@ def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex
     keys.discard("")
     IndexPerson.objects.filter(build_id=build.pk, key__in=keys).delete()
     _people_write(build, index, keys=keys)
-    return len(fresh) + len(removed)
+    return len(fresh) + len(removed), as_stored(old, index, changes)
 
 
 def _model(build: RecommendationIndex, row: MovieRow, pk: int | None = None) -> IndexMovie:

@@ -160,6 +160,23 @@ class IndexGenre(models.Model):
         return f"genre {self.genre} in build {self.build_id}"
 
 
+class IndexArtifact(models.Model):
+    """What a build keeps for the next incremental build, read by workers only, never by a request: the whole
+    index's arrays (`index`) and the content features with their fitted vocabularies (`features`), as npz
+    payloads split into parts (PostgreSQL keeps a value under 1 GB)."""
+
+    build = models.ForeignKey(RecommendationIndex, on_delete=models.CASCADE, related_name="artifacts")
+    name = models.CharField(max_length=32)
+    part = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["build", "name", "part"], name="indexartifact_build_part")]
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.part}] of build {self.build_id}"
+
+
 class Experiment(models.Model):
     """An A/B test over the personalized list: variants with weights, each naming an algorithm and its params.
 

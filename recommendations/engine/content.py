@@ -9,6 +9,8 @@ chunk of rows at a time, so memory is chunk x n floats, not n x n.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,50 +70,127 @@ def _identity(tokens):
     return tokens
 
 
-def _field_matrix(name: str, docs: Sequence[MovieDoc]) -> sp.csr_matrix | None:
+def _field_data(name: str, docs: Sequence[MovieDoc]) -> list:
+    """What the field's vectorizer reads of each doc: text for title and overview, token lists otherwise."""
+    if name == "title":
+        return [d.title or "" for d in docs]
+    if name == "overview":
+        return [d.overview or "" for d in docs]
+    if name == "genres":
+        return [[f"g{g}" for g in d.genres] for d in docs]
+    if name == "keywords":
+        return [_tokens(d.keywords) for d in docs]
+    if name == "director":
+        return [_tokens(director_names(d)) for d in docs]
+    if name == "collection":
+        return [[f"c{d.collection}"] if d.collection is not None else [] for d in docs]
+    return [_tokens(list(d.cast)[:TOP_CAST]) for d in docs]
+
+
+# Fields whose term counts are damped (1 + log tf): free text, where a repeated word says less each time.
+SUBLINEAR = ("title", "overview")
+
+
+def _vectorizer(name: str, n: int, *, vocabulary: list[str] | None = None):
+    """The field's TF-IDF vectorizer (to fit), or with a fixed `vocabulary` its counting half (to transform with
+    a fitted FieldModel): the same tokens either way."""
     # scikit-learn is imported here, not at module level: only index builds need it, and importing it costs
     # every process (web workers, manage.py commands) about a second at start-up.
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-    n = len(docs)
     if name == "title":
-        vec = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", sublinear_tf=True, dtype=np.float32)
-        data = [d.title or "" for d in docs]
+        options = {"ngram_range": (1, 2), "stop_words": "english"}
     elif name == "overview":
-        vec = TfidfVectorizer(
-            stop_words="english", sublinear_tf=True, max_df=0.5, min_df=2 if n > 50 else 1, dtype=np.float32
-        )
-        data = [d.overview or "" for d in docs]
+        options = {"stop_words": "english"}
+        if vocabulary is None:
+            options.update(max_df=0.5, min_df=2 if n > 50 else 1)
     else:
-        vec = TfidfVectorizer(analyzer=_identity, dtype=np.float32)
-        if name == "genres":
-            data = [[f"g{g}" for g in d.genres] for d in docs]
-        elif name == "keywords":
-            data = [_tokens(d.keywords) for d in docs]
-        elif name == "director":
-            data = [_tokens(director_names(d)) for d in docs]
-        elif name == "collection":
-            data = [[f"c{d.collection}"] if d.collection is not None else [] for d in docs]
-        else:
-            data = [_tokens(list(d.cast)[:TOP_CAST]) for d in docs]
-    try:
-        return vec.fit_transform(data).tocsr()
-    except ValueError:  # empty vocabulary: no movie has this field
-        return None
+        options = {"analyzer": _identity}
+    if vocabulary is not None:
+        return CountVectorizer(vocabulary=vocabulary, dtype=np.float32, **options)
+    return TfidfVectorizer(sublinear_tf=name in SUBLINEAR, dtype=np.float32, **options)
+
+
+@dataclass
+class FieldModel:
+    """One field as fitted by a full build: its vocabulary (column order), idf and weight."""
+
+    name: str
+    weight: float
+    vocabulary: list[str]
+    idf: np.ndarray
+
+
+@dataclass
+class FeatureModel:
+    """What `fit_features` learned: enough to turn new or edited movies into rows of the same matrix (same
+    columns, same idf) without refitting the catalog. A word the fit never saw does not count until the next
+    full build."""
+
+    fields: list[FieldModel]
+
+    def transform(self, docs: Sequence[MovieDoc]) -> sp.csr_matrix:
+        from sklearn.preprocessing import normalize
+
+        if not len(docs):
+            return sp.csr_matrix((0, max(sum(len(f.vocabulary) for f in self.fields), 1)), dtype=np.float32)
+        blocks = []
+        for f in self.fields:
+            counts = _vectorizer(f.name, len(docs), vocabulary=f.vocabulary).transform(_field_data(f.name, docs))
+            counts = counts.tocsr().astype(np.float32)
+            if f.name in SUBLINEAR:
+                counts.data = 1.0 + np.log(counts.data)
+            tfidf = normalize(counts @ sp.diags(f.idf.astype(np.float32)), norm="l2", axis=1, copy=False)
+            blocks.append(tfidf.tocsr() * np.float32(f.weight))
+        return _stacked(blocks, len(docs))
+
+    # -- serialisation: arrays for an npz, no pickle --------------------------------------------------------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"fields": np.frombuffer(json.dumps([[f.name, f.weight] for f in self.fields]).encode(), np.uint8)}
+        for f in self.fields:
+            out[f"{f.name}_terms"] = np.frombuffer("\x00".join(f.vocabulary).encode(), np.uint8)
+            out[f"{f.name}_idf"] = f.idf.astype(np.float32)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> FeatureModel:
+        fields = []
+        for name, weight in json.loads(arrays["fields"].tobytes().decode()):
+            terms = arrays[f"{name}_terms"].tobytes().decode()
+            fields.append(FieldModel(name, weight, terms.split("\x00") if terms else [], arrays[f"{name}_idf"]))
+        return cls(fields)
+
+
+def fit_features(
+    docs: Sequence[MovieDoc], weights: dict[str, float] | None = None
+) -> tuple[sp.csr_matrix, FeatureModel]:
+    """The weighted, row-normalised TF-IDF matrix (n_movies x n_features, float32 CSR), and its model."""
+    weights = weights or FIELD_WEIGHTS
+    blocks, fields = [], []
+    for name, weight in weights.items():
+        if weight <= 0:
+            continue
+        vectorizer = _vectorizer(name, len(docs))
+        try:
+            matrix = vectorizer.fit_transform(_field_data(name, docs)).tocsr()
+        except ValueError:  # empty vocabulary: no movie has this field
+            continue
+        if matrix.nnz:
+            blocks.append(matrix * np.float32(weight))
+            vocabulary = [str(t) for t in vectorizer.get_feature_names_out()]
+            fields.append(FieldModel(name, float(weight), vocabulary, vectorizer.idf_.astype(np.float32)))
+    return _stacked(blocks, len(docs)), FeatureModel(fields)
 
 
 def build_features(docs: Sequence[MovieDoc], weights: dict[str, float] | None = None) -> sp.csr_matrix:
     """The weighted, row-normalised TF-IDF matrix (n_movies x n_features), float32 CSR."""
-    weights = weights or FIELD_WEIGHTS
-    blocks = []
-    for name, weight in weights.items():
-        if weight <= 0:
-            continue
-        matrix = _field_matrix(name, docs)
-        if matrix is not None and matrix.nnz:
-            blocks.append(matrix * np.float32(weight))
+    return fit_features(docs, weights)[0]
+
+
+def _stacked(blocks: list[sp.csr_matrix], n: int) -> sp.csr_matrix:
     if not blocks:
-        return sp.csr_matrix((len(docs), 1), dtype=np.float32)
+        return sp.csr_matrix((n, 1), dtype=np.float32)
     from sklearn.preprocessing import normalize
 
     return normalize(sp.hstack(blocks, format="csr", dtype=np.float32), norm="l2", axis=1, copy=False)
@@ -220,3 +299,55 @@ def refresh_neighbours(
         entering = ~changed[c]
         parts.append((c[entering], idx[r[entering]], block[r[entering], c[entering]]))
     return sparse_top_k_rows(_csr(parts, n), k)
+
+
+@dataclass
+class ContentFeatures:
+    """A build's content features as the next incremental build reads them: the matrix (row i is movie
+    tmdb_ids[i]) and the model that makes rows for new and edited movies."""
+
+    tmdb_ids: np.ndarray
+    matrix: sp.csr_matrix
+    model: FeatureModel
+
+    def to_bytes(self) -> bytes:
+        matrix = self.matrix.tocsr()
+        arrays = {
+            "tmdb_ids": np.asarray(self.tmdb_ids, dtype=np.int64),
+            "data": matrix.data.astype(np.float32),
+            "indices": matrix.indices,
+            "indptr": matrix.indptr,
+            "shape": np.array(matrix.shape, dtype=np.int64),
+            **{f"model_{k}": v for k, v in self.model.arrays().items()},
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> ContentFeatures:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            matrix = sp.csr_matrix((npz["data"], npz["indices"], npz["indptr"]), shape=tuple(npz["shape"]))
+            model = FeatureModel.from_arrays({k[len("model_") :]: npz[k] for k in npz.files if k.startswith("model_")})
+            return cls(npz["tmdb_ids"], matrix, model)
+
+    def rows_for(self, tmdb_ids: np.ndarray, docs: Sequence[MovieDoc], redo: np.ndarray) -> sp.csr_matrix:
+        """The feature matrix of a catalog (`tmdb_ids`, `docs` in its row order): the stored row of each movie
+        known here, a fresh row (`model.transform`) for the movies not known and the positions in `redo`."""
+        tmdb_ids = np.asarray(tmdb_ids, dtype=np.int64)
+        order = np.argsort(self.tmdb_ids, kind="stable")
+        at = np.minimum(np.searchsorted(self.tmdb_ids, tmdb_ids, sorter=order), max(len(self.tmdb_ids) - 1, 0))
+        known = np.zeros(len(tmdb_ids), dtype=bool)
+        if len(self.tmdb_ids):
+            known = self.tmdb_ids[order[at]] == tmdb_ids
+        fresh = ~known
+        fresh[np.asarray(redo, dtype=np.int64)] = True
+        rows = np.flatnonzero(fresh)
+        stored = self.matrix[np.where(known, order[at], 0)]
+        made = self.model.transform([docs[i] for i in rows])
+        # Stack stored rows and the fresh ones, then pick each catalog row from one or the other.
+        pick = np.arange(len(tmdb_ids))
+        pick[rows] = len(tmdb_ids) + np.arange(len(rows))
+        width = self.matrix.shape[1]
+        made = sp.csr_matrix((made.data, made.indices, made.indptr), shape=(len(rows), width))
+        return sp.vstack([stored, made], format="csr")[pick].astype(np.float32)

@@ -3,6 +3,7 @@ request as the small index over the rows it needs (`index_from_rows`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -185,9 +186,11 @@ def build_index(
     cooc_k: int = 50,
     transitions_k: int = 100,
     chunk: int = 512,
+    features: sp.csr_matrix | None = None,
 ) -> EngineIndex:
     """Everything a request needs: content neighbours, co-occurrence and transition neighbours, priors,
-    incidences.
+    incidences. `features`: the catalog's content features when the caller has them (content.fit_features,
+    or content.ContentFeatures.rows_for in an incremental build), else fitted here.
 
     `positives` is users x movies (row order of `catalog`) with positive weights, `events` every user's
     interactions in time order; None for no users yet.
@@ -200,7 +203,8 @@ def build_index(
     both. Cost: |changed| x n instead of n x n for the neighbours. Everything else (co-occurrence,
     transitions, priors, incidences, flags) is rebuilt either way: seconds at 100k movies.
     """
-    features = content.build_features(catalog.docs)
+    if features is None:
+        features = content.build_features(catalog.docs)
     if previous is None:
         neighbours = content.top_k_neighbours(features, k, chunk=chunk)
     else:
@@ -342,6 +346,8 @@ class RowChanges:
     added: np.ndarray  # rows of the new index that the old one lacks
     removed: np.ndarray  # rows of the old index that the new one lacks
     changed_old: np.ndarray  # for each of `changed` that is not added, its row in the old index
+    same_new: np.ndarray  # the rows found unchanged, in the new index
+    same_old: np.ndarray  # and in the old one
 
 
 def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -> RowChanges:
@@ -368,7 +374,36 @@ def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -
         )
     added = np.flatnonzero(~common)
     changed = np.sort(np.concatenate([both_new[differs], added]))
-    return RowChanges(changed=changed, added=added, removed=removed, changed_old=both_old[differs])
+    return RowChanges(
+        changed=changed,
+        added=added,
+        removed=removed,
+        changed_old=both_old[differs],
+        same_new=both_new[~differs],
+        same_old=both_old[~differs],
+    )
+
+
+def as_stored(old: EngineIndex, new: EngineIndex, changes: RowChanges) -> EngineIndex:
+    """`new` as the rows now stored read: the rows `row_changes` found unchanged keep their old prior and list
+    scores (within its tolerances of the new ones), so that a later comparison is with what is stored and
+    small moves cannot add up unwritten."""
+    prior = new.prior.copy()
+    prior[changes.same_new] = old.prior[changes.same_old]
+    at = _rows_in(new.tmdb_ids, old.tmdb_ids)
+    old_movies = np.where(at >= 0, at, new.size)
+    pick = np.arange(new.size)
+    pick[changes.same_new] = new.size + changes.same_old
+
+    def merged(name: str) -> sp.csr_matrix:
+        moved = _recolumned(getattr(old, name), old_movies)  # an unchanged row names no movie that left
+        moved = sp.csr_matrix((moved.data, moved.indices, moved.indptr), shape=(old.size, new.size + 1))
+        current = getattr(new, name).tocsr()
+        fresh = sp.csr_matrix((current.data, current.indices, current.indptr), shape=(new.size, new.size + 1))
+        return sp.vstack([fresh, moved], format="csr")[pick][:, : new.size].tocsr()
+
+    lists = {name: merged(name) for name in ("content", "cooc", "transitions")}
+    return dataclasses.replace(new, prior=prior, **lists)
 
 
 def _names(names: list[str], director: np.ndarray) -> np.ndarray:

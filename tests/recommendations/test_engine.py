@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import collaborative, content, personalized, priors, taste
-from recommendations.engine.index import CatalogArrays, EngineIndex, build_index, movie_rows, row_changes
+from recommendations.engine.index import CatalogArrays, EngineIndex, as_stored, build_index, movie_rows, row_changes
 
 
 def random_features(n=300, d=80, seed=0):
@@ -297,6 +297,21 @@ def test_row_changes_sees_a_change_of_people_genres_director_or_prior_alone():
 
     assert new.tmdb_ids[changes.changed].tolist() == [103, 104, 105, 107]
     assert not len(changes.added) and not len(changes.removed)
+
+
+def test_small_moves_below_the_tolerance_add_up_against_what_is_stored():
+    old = small_index()
+    step = dataclasses.replace(old, prior=(old.prior + 0.0006).astype(np.float32))
+
+    first = row_changes(old, step, prior_tolerance=1e-3)
+    stored = as_stored(old, step, first)
+    second = row_changes(
+        stored, dataclasses.replace(old, prior=(old.prior + 0.0012).astype(np.float32)), prior_tolerance=1e-3
+    )
+
+    assert not len(first.changed) and np.array_equal(stored.prior, old.prior)
+    assert (stored.content != old.content).nnz == 0
+    assert len(second.changed) == old.size  # 0.0012 from what is stored: every row is rewritten
 
 
 # --- saved preferences ----------------------------------------------------------------------------------

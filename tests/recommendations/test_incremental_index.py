@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -12,8 +13,10 @@ from django.utils import timezone
 
 from movies import graph
 from movies.models import Genre, Movie
-from recommendations import services
-from recommendations.models import IndexMovie, RecommendationIndex
+from recommendations import index_rows, services
+from recommendations.engine import content
+from recommendations.engine.index import EngineIndex
+from recommendations.models import IndexArtifact, IndexMovie, RecommendationIndex
 from recommendations.tasks import rebuild_recommendation_index
 from tests.conftest import client_for
 from tests.factories import MovieFactory, UserFactory, fans_like_in_order, liked_at
@@ -105,7 +108,8 @@ class TestIncrementalBuild:
     def test_a_refresh_writes_only_the_rows_of_the_changed_movie_and_those_that_list_it(self, built):
         story = built["filler4"]
         before = dict(IndexMovie.objects.filter(build__current=True).values_list("tmdb_id", "content"))
-        Movie.objects.filter(pk=story.pk).update(overview="A lighthouse keeper", updated_at=timezone.now())
+        retitled = {"title": "Heat Story", **Movie.normalized_titles(title="Heat Story")}  # words the build knows
+        Movie.objects.filter(pk=story.pk).update(**retitled, updated_at=timezone.now())
 
         row = rebuild_if_stale()
 
@@ -114,6 +118,41 @@ class TestIncrementalBuild:
         assert row.kind == INCREMENTAL
         assert story.tmdb_id in differ
         assert row.rows_written == len(differ) < row.movie_count
+
+    def test_words_new_since_the_full_build_count_from_the_next_full_build(self, built):
+        """An incremental build makes an edited movie's features with the full build's vocabulary (no refit)."""
+        story = built["filler4"]
+        before = content_lists()[story.tmdb_id]
+        Movie.objects.filter(pk=story.pk).update(overview="A lighthouse keeper", updated_at=timezone.now())
+
+        assert rebuild_if_stale().kind == INCREMENTAL
+        assert content_lists()[story.tmdb_id] == before
+        services.recommendation_index_build(force=True)
+        assert content_lists()[story.tmdb_id] != before
+
+    def test_a_build_stores_what_the_next_incremental_one_reads(self, built):
+        build = RecommendationIndex.objects.get(current=True)
+        stored = EngineIndex.from_bytes(index_rows.artifact_read(build, "index"))
+        features = content.ContentFeatures.from_bytes(index_rows.artifact_read(build, "features"))
+
+        rows = set(IndexMovie.objects.filter(build=build).values_list("tmdb_id", flat=True))
+        assert set(stored.tmdb_ids.tolist()) == rows == set(features.tmdb_ids.tolist())
+        assert features.matrix.shape[0] == len(rows) and features.model.fields
+        heat = stored.content[stored.position[949]]
+        ids, scores = content_lists()[949]
+        listed = dict(zip(stored.tmdb_ids[heat.indices].tolist(), heat.data.tolist(), strict=True))
+        assert set(listed) == set(ids) and np.allclose([listed[t] for t in ids], scores, atol=1e-6)
+
+    def test_a_build_stored_without_them_still_refreshes_incrementally(self, built):
+        IndexArtifact.objects.all().delete()  # as a build from before artifacts were kept
+        story = built["filler4"]
+        before = content_lists()[story.tmdb_id]
+        retitled = {"title": "Heat Story", **Movie.normalized_titles(title="Heat Story")}
+        Movie.objects.filter(pk=story.pk).update(**retitled, updated_at=timezone.now())
+
+        assert rebuild_if_stale().kind == INCREMENTAL
+        assert content_lists()[story.tmdb_id] != before
+        assert set(IndexArtifact.objects.values_list("name", flat=True)) == {"index", "features"}
 
     def test_unchanged_movies_keep_their_lists(self, api_client, built):
         unrelated = [509, 508, 77, 700_001]  # nothing in common with the sequel (no genre, person, word)
