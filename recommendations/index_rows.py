@@ -246,18 +246,12 @@ def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex
     (`engine.index.as_stored`: the next refresh compares with that)."""
     changes = row_changes(old, index, prior_tolerance=PRIOR_TOLERANCE)
     removed = old.tmdb_ids[changes.removed].tolist()
-    if removed:
-        IndexMovie.objects.filter(build_id=build.pk, tmdb_id__in=removed).delete()
     fresh = list(movie_rows(index, changes.changed))
-    added = {int(index.tmdb_ids[r]) for r in changes.added}
-    stored = IndexMovie.objects.filter(
-        build_id=build.pk, tmdb_id__in=[r.tmdb_id for r in fresh if r.tmdb_id not in added]
-    )
-    ids = dict(stored.values_list("tmdb_id", "pk"))
-    updates = [_model(build, r, pk=ids[r.tmdb_id]) for r in fresh if r.tmdb_id not in added]
-    fields = ["prior", "adult", "genres", "people", "director", *_LISTS]
-    IndexMovie.objects.bulk_update(updates, fields, batch_size=WRITE_BATCH)
-    IndexMovie.objects.bulk_create([_model(build, r) for r in fresh if r.tmdb_id in added], batch_size=WRITE_BATCH)
+    # Changed rows are replaced whole (delete, then insert): an UPDATE per row (bulk_update's CASE WHEN over
+    # every column) cost 13 s for 5,000 rows at 100k movies.
+    gone = _of_movies(IndexMovie.objects.filter(build_id=build.pk), [*removed, *(r.tmdb_id for r in fresh)])
+    gone.delete()  # one DELETE: nothing points at an index row, and no signal listens
+    IndexMovie.objects.bulk_create([_model(build, r) for r in fresh], batch_size=WRITE_BATCH)
     previous = [*changes.changed_old, *changes.removed]  # the touched movies' old rows: the people they named
     keys = {text.name_key(name) for r in fresh for name in r.people}
     keys |= {
@@ -271,9 +265,8 @@ def rows_update(build: RecommendationIndex, old: EngineIndex, index: EngineIndex
     return len(fresh) + len(removed), as_stored(old, index, changes)
 
 
-def _model(build: RecommendationIndex, row: MovieRow, pk: int | None = None) -> IndexMovie:
+def _model(build: RecommendationIndex, row: MovieRow) -> IndexMovie:
     return IndexMovie(
-        pk=pk,
         build=build,
         tmdb_id=row.tmdb_id,
         prior=row.prior,

@@ -9,7 +9,6 @@ chunk of rows at a time, so memory is chunk x n floats, not n x n.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from recommendations.engine import npz
 from recommendations.engine.collaborative import sparse_top_k_rows
 
 FIELD_WEIGHTS: dict[str, float] = {
@@ -320,16 +320,14 @@ class ContentFeatures:
             "shape": np.array(matrix.shape, dtype=np.int64),
             **{f"model_{k}": v for k, v in self.model.arrays().items()},
         }
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        return buffer.getvalue()
+        return npz.to_bytes(arrays)
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> ContentFeatures:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-            matrix = sp.csr_matrix((npz["data"], npz["indices"], npz["indptr"]), shape=tuple(npz["shape"]))
-            model = FeatureModel.from_arrays({k[len("model_") :]: npz[k] for k in npz.files if k.startswith("model_")})
-            return cls(npz["tmdb_ids"], matrix, model)
+        with npz.load(payload) as arrays:
+            matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
+            model = FeatureModel.from_arrays({k[6:]: arrays[k] for k in arrays.files if k.startswith("model_")})
+            return cls(arrays["tmdb_ids"], matrix, model)
 
     def rows_for(self, tmdb_ids: np.ndarray, docs: Sequence[MovieDoc], redo: np.ndarray) -> sp.csr_matrix:
         """The feature matrix of a catalog (`tmdb_ids`, `docs` in its row order): the stored row of each movie

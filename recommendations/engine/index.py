@@ -4,7 +4,6 @@ request as the small index over the rows it needs (`index_from_rows`)."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine import collaborative, content, priors, text
+from recommendations.engine import collaborative, content, npz, priors, text
 
 FORMAT = 2  # 2: adds `transitions`
 
@@ -92,36 +91,34 @@ class EngineIndex:
             arrays[f"{name}_shape"] = np.array(matrix.shape, dtype=np.int64)
         meta = {**self.meta, "format": FORMAT, "people_names": self.people_names}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        return buffer.getvalue()
+        return npz.to_bytes(arrays)
 
     @classmethod
     def from_bytes(cls, payload: bytes, *, version: str = "", catalog_version: str = "") -> EngineIndex:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-            meta = json.loads(npz["meta"].tobytes().decode())
+        with npz.load(payload) as arrays:
+            meta = json.loads(arrays["meta"].tobytes().decode())
 
             def csr(name: str) -> sp.csr_matrix:
-                if f"{name}_data" not in npz:  # a matrix added by a later format: empty until the next build
-                    n = len(npz["tmdb_ids"])
+                if f"{name}_data" not in arrays:  # a matrix added by a later format: empty until the next build
+                    n = len(arrays["tmdb_ids"])
                     return sp.csr_matrix((n, n), dtype=np.float32)
                 return sp.csr_matrix(
-                    (npz[f"{name}_data"], npz[f"{name}_indices"], npz[f"{name}_indptr"]),
-                    shape=tuple(npz[f"{name}_shape"]),
+                    (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]),
+                    shape=tuple(arrays[f"{name}_shape"]),
                 )
 
             return cls(
-                tmdb_ids=npz["tmdb_ids"],
+                tmdb_ids=arrays["tmdb_ids"],
                 content=csr("content"),
                 cooc=csr("cooc"),
                 transitions=csr("transitions"),
-                prior=npz["prior"],
+                prior=arrays["prior"],
                 genres=csr("genres"),
-                genre_ids=npz["genre_ids"],
+                genre_ids=arrays["genre_ids"],
                 people=csr("people"),
                 people_names=meta.pop("people_names"),
-                director=npz["director"],
-                adult=npz["adult"].astype(bool),
+                director=arrays["director"],
+                adult=arrays["adult"].astype(bool),
                 version=version,
                 catalog_version=catalog_version,
                 meta=meta,
@@ -130,8 +127,8 @@ class EngineIndex:
 
 def payload_meta(payload: bytes) -> dict:
     """The meta of a stored index (format, k, ...) without loading its arrays."""
-    with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-        meta = json.loads(npz["meta"].tobytes().decode())
+    with npz.load(payload) as arrays:
+        meta = json.loads(arrays["meta"].tobytes().decode())
     meta.pop("people_names", None)
     return meta
 
