@@ -100,6 +100,15 @@ def test_build_index_searches_approximately_above_the_threshold():
     assert build_index(catalog, k=10).meta["neighbours"] == "exact"  # no threshold: always exact
 
 
+def test_an_incremental_build_keeps_the_word_of_the_build_it_carries():
+    catalog = catalog_arrays(400)
+    previous = build_index(catalog, k=10, exact_max=100)
+
+    refreshed = build_index(catalog, k=10, previous=previous, changed_tmdb_ids=[1, 2], exact_max=100)
+
+    assert refreshed.meta["neighbours"] == "ann"
+
+
 @pytest.mark.django_db
 def test_a_build_past_the_setting_records_the_approximate_search(catalog, settings, api_client):
     settings.RECOMMENDATIONS_EXACT_NEIGHBOURS_MAX = 2
