@@ -144,7 +144,8 @@ def _tidy() -> None:
 
 
 def refresh_figures(n: int) -> dict:
-    """A sync that edited ten films' overviews, then the refresh a catalog change queues."""
+    """A sync that edited some films' overviews, then the refresh a catalog change queues: for each count in
+    BENCH_SCALE_REFRESH (default "10"; "10 1000" for issue #14's 1,000 at 1M), one after the other."""
     from django.core.cache import cache
     from django.utils import timezone
 
@@ -152,16 +153,21 @@ def refresh_figures(n: int) -> dict:
     from recommendations import services
 
     rng = np.random.default_rng(13)
-    for tmdb_id in rng.choice(n, size=10, replace=False) + 1:
-        Movie.objects.filter(tmdb_id=int(tmdb_id)).update(overview="w1 w2 lighthouse keeper", updated_at=timezone.now())
-    cache.clear()
-    started = time.perf_counter()
-    refreshed = services.recommendation_index_build(force=False)
-    return {
-        "refresh_10_changed_s": round(time.perf_counter() - started, 1),
-        "refresh_kind": refreshed.kind,
-        "refresh_rows_written": refreshed.rows_written,
-    }
+    figures: dict = {}
+    for count in [int(c) for c in os.environ.get("BENCH_SCALE_REFRESH", "10").split()]:
+        for tmdb_id in rng.choice(n, size=count, replace=False) + 1:
+            words = " ".join(f"w{w}" for w in rng.integers(0, 300, size=8))  # words the full build has seen
+            Movie.objects.filter(tmdb_id=int(tmdb_id)).update(overview=words, updated_at=timezone.now())
+        cache.clear()
+        started = time.perf_counter()
+        refreshed = services.recommendation_index_build(force=False)
+        figures[f"refresh_{count}_changed"] = {
+            "s": round(time.perf_counter() - started, 1),
+            "kind": refreshed.kind,
+            "rows_written": refreshed.rows_written,
+            "peak_rss_mb": rss_mb(),
+        }
+    return figures
 
 
 def child_fresh(n: int) -> dict:

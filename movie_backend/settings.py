@@ -154,6 +154,9 @@ CACHE_TTL_RECOMMENDATIONS = config("CACHE_TTL_RECOMMENDATIONS", default=30 * 60,
 # Recommendation index: neighbours kept per movie, personalized list length, how often a request checks
 # the catalog version (staleness), and how long the build lock lives where it is a cache key (SQLite).
 RECOMMENDATIONS_NEIGHBOURS = config("RECOMMENDATIONS_NEIGHBOURS", default=50, cast=int)
+# A full build of a larger catalog finds content neighbours approximately (SVD + HNSW candidates re-ranked by
+# the exact cosine) instead of the exact n x n search, which takes hours at 1M movies.
+RECOMMENDATIONS_EXACT_NEIGHBOURS_MAX = config("RECOMMENDATIONS_EXACT_NEIGHBOURS_MAX", default=200_000, cast=int)
 RECOMMENDATIONS_LIST_SIZE = config("RECOMMENDATIONS_LIST_SIZE", default=100, cast=int)
 # Genre picks a build stores per genre (the deepest page a client can reach): the list is read as one row.
 RECOMMENDATIONS_GENRE_LIST_SIZE = config("RECOMMENDATIONS_GENRE_LIST_SIZE", default=1000, cast=int)

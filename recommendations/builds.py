@@ -134,6 +134,7 @@ def recommendation_index_build(*, force: bool = True, interactions: bool = False
             previous=plan.previous,  # None for a full build
             changed_tmdb_ids=plan.edited,
             k=k,
+            exact_max=settings.RECOMMENDATIONS_EXACT_NEIGHBOURS_MAX,
         )
         incremental = plan.kind == RecommendationIndex.Kind.INCREMENTAL
         fields = {

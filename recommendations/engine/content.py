@@ -213,9 +213,15 @@ def top_k_neighbours(
     return _csr(parts, n)
 
 
+# The largest block of similarities computed at once (float32): 128 MB.
+BLOCK_FLOATS = 32 * 1024 * 1024
+
+
 def _similarity_blocks(features: sp.csr_matrix, todo: np.ndarray, chunk: int, dense_columns: int):
-    """(rows, their cosine with every row) for `todo`, `chunk` rows at a time; a row's cosine with itself is -1."""
+    """(rows, their cosine with every row) for `todo`, `chunk` rows at a time (fewer when a block would pass
+    BLOCK_FLOATS: 512 rows x 1M movies would be 2 GB); a row's cosine with itself is -1."""
     n = features.shape[0]
+    chunk = max(1, min(chunk, BLOCK_FLOATS // max(n, 1)))
     doc_freq = np.diff(features.tocsc().indptr)
     order = np.argsort(-doc_freq, kind="stable")
     frequent = order[: min(dense_columns, len(order))]

@@ -13,7 +13,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine import collaborative, content, npz, priors, text
+from recommendations.engine import ann, collaborative, content, npz, priors, text
 
 FORMAT = 2  # 2: adds `transitions`
 
@@ -184,6 +184,7 @@ def build_index(
     transitions_k: int = 100,
     chunk: int = 512,
     features: sp.csr_matrix | None = None,
+    exact_max: int | None = None,
 ) -> EngineIndex:
     """Everything a request needs: content neighbours, co-occurrence and transition neighbours, priors,
     incidences. `features`: the catalog's content features when the caller has them (content.fit_features,
@@ -199,14 +200,24 @@ def build_index(
     and a kept list that loses a neighbour to an edit or a removal stays one shorter; a full build resets
     both. Cost: |changed| x n instead of n x n for the neighbours. Everything else (co-occurrence,
     transitions, priors, incidences, flags) is rebuilt either way: seconds at 100k movies.
+
+    A full build of more than `exact_max` movies finds the content neighbours with the approximate search
+    (`ann`: candidates re-ranked by their exact cosine) instead of the exact n x n one; None: always exact.
+    The meta's "neighbours" says which search built the lists ("exact" or "ann"; an incremental build keeps
+    the previous build's word, as it keeps its lists, and recomputes its changed movies exactly).
     """
     if features is None:
         features = content.build_features(catalog.docs)
-    if previous is None:
-        neighbours = content.top_k_neighbours(features, k, chunk=chunk)
-    else:
-        neighbours = _refreshed_neighbours(previous, catalog.tmdb_ids, features, changed_tmdb_ids, k=k, chunk=chunk)
     n = len(catalog.tmdb_ids)
+    if previous is None:
+        search = "ann" if exact_max is not None and n > exact_max else "exact"
+        if search == "ann":
+            neighbours = ann.approximate_top_k_neighbours(features, k)
+        else:
+            neighbours = content.top_k_neighbours(features, k, chunk=chunk)
+    else:
+        search = previous.meta.get("neighbours", "exact")
+        neighbours = _refreshed_neighbours(previous, catalog.tmdb_ids, features, changed_tmdb_ids, k=k, chunk=chunk)
     if positives is not None and positives.nnz:
         cooc = collaborative.cooccurrence_neighbours(positives, cooc_k)
     else:
@@ -234,7 +245,13 @@ def build_index(
         people_names=[str(x) for x in names],
         director=director,
         adult=np.asarray(catalog.adult, dtype=bool),
-        meta={"k": k, "cooc_k": cooc_k, "transitions_k": transitions_k, "n_features": int(features.shape[1])},
+        meta={
+            "k": k,
+            "cooc_k": cooc_k,
+            "transitions_k": transitions_k,
+            "n_features": int(features.shape[1]),
+            "neighbours": search,
+        },
     )
 
 
