@@ -236,6 +236,10 @@ def genre_reason(movie: Movie) -> str:
 # --- personalized ---------------------------------------------------------------------------------
 
 
+# Pool rows whose lists a personalized list reads first, per served row: diversity seldom reaches further.
+LISTS_AHEAD = 1.5
+
+
 def personalized_recommendations(
     *, user, blend: personalized.Blend | None = None, variant_key: str = "", params: dict | None = None
 ) -> list[Recommendation]:
@@ -263,9 +267,17 @@ def personalized_recommendations(
     profile, _labels = _taste(candidates.index, signals)
     allowed = _allowed_by(candidates.index, user, params)
     pool = personalized.candidate_pool(candidates.index, profile, allowed=allowed, **ranking)
-    index = candidates.with_lists(candidates.index.tmdb_ids[pool])
-    profile, labels = _taste(index, signals)
-    ranked = personalized.rank(index, profile, allowed=allowed, **ranking)
+    # The lists of the pool's best first, then of any other row the ranking served, until every served row
+    # has its own: only a served row's list and director change the ranking (diversity reads the lists of
+    # the rows picked; a director only caps rows), so the result is the one with every pool row read.
+    index = candidates.with_lists(candidates.index.tmdb_ids[pool[: int(LISTS_AHEAD * ranking["limit"])]])
+    while True:
+        profile, labels = _taste(index, signals)
+        ranked = personalized.rank(index, profile, allowed=allowed, **ranking)
+        unread = [t for t in index.tmdb_ids[ranked.rows].tolist() if t not in candidates.complete]
+        if not unread:
+            break
+        index = candidates.with_lists(unread)
     genre_names = _genre_names(index, ranked.reasons)
     items = [
         Recommendation(

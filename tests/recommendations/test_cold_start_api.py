@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from movies.demo import demo_catalog_load
 from movies.models import Genre, Movie
+from recommendations import index_rows, selectors, services
+from recommendations.engine import personalized
 from recommendations.engine.text import name_key
 from recommendations.models import RecommendationIndex
 from recommendations.services import recommendation_index_build
@@ -99,3 +102,36 @@ def test_the_list_blends_towards_the_history_as_likes_come_in(preferences):
     assert counts[0] >= 8 and counts[1] >= 8  # what the user said, while the history is short
     assert counts[2] < counts[0]  # the history has its say
     assert any(m["reason"].startswith("because you liked") for m in results)
+
+
+@pytest.mark.parametrize(
+    "preferences, likes",
+    [({}, 12), ({"genres": [WESTERN]}, 3), ({"people": ["Clint Eastwood"]}, 0)],
+    ids=["history", "genre", "person"],
+)
+def test_the_list_read_from_rows_is_the_one_the_whole_index_ranks(preferences, likes):
+    """A request reads a few thousand rows, and the lists of only the rows it serves; the engine run on the
+    whole catalog's index (what a worker holds) serves the same movies with the same scores."""
+    user = UserFactory()
+    client = client_for(user)
+    body = {"genres": [], "people": [], "movies": [], **preferences}
+    assert client.put("/api/users/me/preferences/", body, format="json").status_code == 200
+    popular = Movie.objects.filter(adult=False).order_by("-popularity", "tmdb_id").values_list("tmdb_id", flat=True)
+    for tmdb_id in popular[10 : 10 + likes]:
+        assert client.post("/api/users/me/interactions/", {"tmdb_id": tmdb_id, "type": "liked"}).status_code == 201
+    user.refresh_from_db()
+
+    served = services.personalized_recommendations(user=user)
+
+    whole = index_rows.whole_index(RecommendationIndex.objects.get(current=True))
+    signals = selectors.user_taste_signals(user=user)
+    profile, _labels = services._taste(whole, signals)
+    ranked = personalized.rank(
+        whole,
+        profile,
+        limit=settings.RECOMMENDATIONS_LIST_SIZE,
+        blend=services.BLEND,
+        allowed=services._allowed_by(whole, user, None),
+    )
+    assert [r.tmdb_id for r in served] == whole.tmdb_ids[ranked.rows].tolist()
+    assert [r.score for r in served] == [round(float(s), 4) for s in ranked.scores]
