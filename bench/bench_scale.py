@@ -13,7 +13,8 @@ Per size (default 10000 and 100000; BENCH_SCALE_SIZES="10000 100000 1000000" or 
    before each, as a new like would), then the workers' peak RSS.
 
 Issue #14's targets compare the largest size with the smallest: p95 at most 2x and at most 100 ms, worker RSS
-at most 1.5x, a fresh worker's first answer within 1 s. BENCH_SCALE_BUILD_ONLY=1 runs step 1 alone (for 1M).
+at most 1.5x, a fresh worker's first answer within 1 s. BENCH_SCALE_BUILD_ONLY=1 runs step 1 alone (for 1M);
+BENCH_SCALE_KEEP=1 keeps the PostgreSQL database, and BENCH_SCALE_SERVE_ONLY=1 runs steps 2 and 3 on it.
 Writes bench/results/scale.json.
 """
 
@@ -298,6 +299,14 @@ def run_child(kind: str, env: dict[str, str], n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _kept_postgres_url(suffix: str) -> str:
+    """The DATABASE_URL server's database `<name>_<suffix>` as an earlier run left it (not recreated)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'movie_backend'}_{suffix}"))
+
+
 def ratios(results: dict) -> dict:
     sizes = sorted(results, key=int)
     small, large = results[sizes[0]], results[sizes[-1]]
@@ -320,15 +329,17 @@ def main() -> int:
     sizes = [int(a) for a in sys.argv[1:]] or [int(s) for s in os.environ.get("BENCH_SCALE_SIZES", "").split()]
     sizes = sizes or [10_000, 100_000]
     build_only = os.environ.get("BENCH_SCALE_BUILD_ONLY") == "1"
+    serve_only = os.environ.get("BENCH_SCALE_SERVE_ONLY") == "1"  # on a database BENCH_SCALE_KEEP=1 left
     results: dict = {}
     backend = ""
     for n in sizes:
         tmp = tempfile.mkdtemp(prefix=f"scale{n}-")
-        database_url, redis = postgres_url(f"scale_{n}"), redis_url(13)
+        database_url = _kept_postgres_url(f"scale_{n}") if serve_only else postgres_url(f"scale_{n}")
+        redis = redis_url(13)
         backend = backend_name(database_url, redis)
         env = server_env(database_url=database_url, redis=redis, tmp=tmp, prefix=f"scale{n}")
         try:
-            figures = run_child("build", env, n)
+            figures = {} if serve_only else run_child("build", env, n)
             if not build_only:
                 fresh = run_child("fresh", env, n)
                 tokens = fresh.pop("tokens")
