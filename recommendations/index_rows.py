@@ -135,6 +135,8 @@ def build_switch(build: RecommendationIndex, *, keep: int) -> None:
         RecommendationIndex.objects.filter(pk=build.pk).update(current=True)
         old = RecommendationIndex.objects.exclude(pk=build.pk).values_list("pk", flat=True)[keep - 1 :]
         RecommendationIndex.objects.filter(pk__in=list(old)).delete()
+        # Only the current build's artifacts are ever read (by the next incremental build).
+        IndexArtifact.objects.exclude(build=build).delete()
     build.current = True
 
 

@@ -143,6 +143,13 @@ class TestIncrementalBuild:
         listed = dict(zip(stored.tmdb_ids[heat.indices].tolist(), heat.data.tolist(), strict=True))
         assert set(listed) == set(ids) and np.allclose([listed[t] for t in ids], scores, atol=1e-6)
 
+    def test_only_the_current_build_keeps_artifacts(self, built):
+        services.recommendation_index_build(force=True)
+
+        current = RecommendationIndex.objects.get(current=True)
+        assert RecommendationIndex.objects.count() == 2
+        assert set(IndexArtifact.objects.values_list("build_id", flat=True)) == {current.pk}
+
     def test_a_build_stored_without_them_still_refreshes_incrementally(self, built):
         IndexArtifact.objects.all().delete()  # as a build from before artifacts were kept
         story = built["filler4"]
