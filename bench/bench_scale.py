@@ -8,8 +8,8 @@ Per size (default 10000 and 100000; BENCH_SCALE_SIZES="10000 100000 1000000" or 
    worker builds it (time, the builder's peak RSS), then a refresh after ten films were edited (time, rows
    written);
 2. a fresh process (a new web worker): the time of its first "similar" answer, and its peak RSS;
-3. gunicorn, 2 workers: p50/p95 of similar, personalized, genre picks, discover, search and details, each
-   request distinct so no response cache answers it (personalized: the user's taste_version is bumped
+3. gunicorn, 2 workers: p50/p95 of similar, personalized, genre picks, discover, search, details and pages of
+   the popular list, each request distinct so no response cache answers it (personalized: the user's taste_version is bumped
    before each, as a new like would), then the workers' peak RSS.
 
 Issue #14's targets compare the largest size with the smallest: p95 at most 2x and at most 100 ms, worker RSS
@@ -48,7 +48,7 @@ from common import (  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "scale.json"
 USERS, PER_USER, GENRES, WORDS = 300, 40, 19, 20_000
 SAMPLES = 200
-ENDPOINTS = ("similar", "personalized", "genre", "discover", "search", "details")
+ENDPOINTS = ("similar", "personalized", "genre", "discover", "search", "details", "popular")
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -226,6 +226,11 @@ def requests_for(n: int, rng: np.random.Generator) -> dict[str, list[str]]:
         "details": [f"/api/movies/{int(t)}/" for t in ids[SAMPLES:]],
         "genre": [f"/api/recommendations/genre/{g // pages + 1}/?page={g % pages + 1}" for g in genre_pages],
         "search": [f"/api/movies/search/?q=w{int(w)}" for w in words],
+        # The catalog by popularity (no synced TMDb list here): pages 1 to 500 at most, TMDb's own limit.
+        "popular": [
+            f"/api/movies/?category=popular&page={int(p)}"
+            for p in rng.choice(np.arange(1, min(500, n // 20) + 1), size=min(SAMPLES, n // 20), replace=False)
+        ],
         "discover": [
             f"/api/movies/discover/?with_genres={d // 100 + 1}&vote_count.gte={(d // 5) % 20 * 500}"
             f"&sort_by={sorts[d % 5]}"
