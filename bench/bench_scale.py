@@ -9,8 +9,8 @@ Per size (default 10000 and 100000; BENCH_SCALE_SIZES="10000 100000 1000000" or 
    written);
 2. a fresh process (a new web worker): the time of its first "similar" answer, and its peak RSS;
 3. gunicorn, 2 workers: p50/p95 of similar, personalized, genre picks, discover, search, details and pages of
-   the popular list, each request distinct so no response cache answers it (personalized: the user's taste_version is bumped
-   before each, as a new like would), then the workers' peak RSS.
+   the popular list, each request distinct so no response cache answers it (personalized: the user's
+   taste_version is bumped before each, as a new like would), then the workers' peak RSS.
 
 Issue #14's targets compare the largest size with the smallest: p95 at most 2x and at most 100 ms, worker RSS
 at most 1.5x, a fresh worker's first answer within 1 s. BENCH_SCALE_BUILD_ONLY=1 runs step 1 alone (for 1M);
