@@ -60,6 +60,11 @@ def rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 0)
 
 
+def title_words(n: int) -> int:
+    """Words titles draw from: 5,000, fewer for a small catalog so that nearly every word is some title's."""
+    return min(5_000, n // 2)
+
+
 def child_build(n: int) -> dict:
     """Step 1, in a process of its own (the builder's RSS is its own)."""
     import django
@@ -82,7 +87,8 @@ def child_build(n: int) -> dict:
         zipf = rng.zipf(1.3, size=(stop - start, 25)) % WORDS
         days = rng.integers(0, 365 * 60, size=stop - start)
         titles = [
-            " ".join(f"w{w}" for w in rng.integers(0, 5_000, size=rng.integers(1, 4))) for _ in range(start, stop)
+            " ".join(f"w{w}" for w in rng.integers(0, title_words(n), size=rng.integers(1, 4)))
+            for _ in range(start, stop)
         ]
         movies = Movie.objects.bulk_create(
             [
@@ -218,7 +224,7 @@ def requests_for(n: int, rng: np.random.Generator) -> dict[str, list[str]]:
     ids = rng.choice(np.arange(1, n + 1), size=2 * SAMPLES, replace=False)
     pages = max(1, min(50, n // 400))  # a genre holds about n / 10 movies; 20 a page, at most 1,000 stored
     genre_pages = rng.choice(GENRES * pages, size=min(SAMPLES, GENRES * pages), replace=False)
-    words = rng.choice(5_000, size=SAMPLES, replace=False)
+    words = rng.choice(title_words(n), size=min(SAMPLES, title_words(n)), replace=False)
     discover = rng.choice(GENRES * 20 * 5, size=SAMPLES, replace=False)
     sorts = ["popularity.desc", "vote_average.desc", "primary_release_date.desc", "vote_count.desc", "revenue.desc"]
     return {
