@@ -170,7 +170,9 @@ class CachedCount:
     def count(self) -> int:
         count = cache.get(self.key)
         if count is None:
-            count = self.queryset[: settings.MIRROR_COUNT_MAX].count()
+            # Unordered: any MIRROR_COUNT_MAX rows count the same, and an ORDER BY in the subquery would walk
+            # the sort's index with a heap fetch per row (330 ms instead of 37 at 1M movies).
+            count = self.queryset.order_by()[: settings.MIRROR_COUNT_MAX].count()
             cache.set(self.key, count, timeout=self.ttl)
         return count
 
