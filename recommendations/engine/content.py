@@ -307,6 +307,16 @@ def refresh_neighbours(
     return sparse_top_k_rows(_csr(parts, n), k)
 
 
+def rows_in(known: np.ndarray, tmdb_ids: np.ndarray) -> np.ndarray:
+    """Each id's row in `known`, -1 when absent."""
+    known = np.asarray(known, dtype=np.int64)
+    if not len(known):
+        return np.full(len(tmdb_ids), -1, dtype=np.int64)
+    order = np.argsort(known, kind="stable")
+    at = np.minimum(np.searchsorted(known, tmdb_ids, sorter=order), len(known) - 1)
+    return np.where(known[order[at]] == tmdb_ids, order[at], -1)
+
+
 @dataclass
 class ContentFeatures:
     """A build's content features as the next incremental build reads them: the matrix (row i is movie
@@ -339,15 +349,11 @@ class ContentFeatures:
         """The feature matrix of a catalog (`tmdb_ids`, `docs` in its row order): the stored row of each movie
         known here, a fresh row (`model.transform`) for the movies not known and the positions in `redo`."""
         tmdb_ids = np.asarray(tmdb_ids, dtype=np.int64)
-        order = np.argsort(self.tmdb_ids, kind="stable")
-        at = np.minimum(np.searchsorted(self.tmdb_ids, tmdb_ids, sorter=order), max(len(self.tmdb_ids) - 1, 0))
-        known = np.zeros(len(tmdb_ids), dtype=bool)
-        if len(self.tmdb_ids):
-            known = self.tmdb_ids[order[at]] == tmdb_ids
-        fresh = ~known
+        at = rows_in(self.tmdb_ids, tmdb_ids)
+        fresh = at < 0
         fresh[np.asarray(redo, dtype=np.int64)] = True
         rows = np.flatnonzero(fresh)
-        stored = self.matrix[np.where(known, order[at], 0)]
+        stored = self.matrix[np.maximum(at, 0)]  # rows not known here are replaced below
         made = self.model.transform([docs[i] for i in rows])
         # Stack stored rows and the fresh ones, then pick each catalog row from one or the other.
         pick = np.arange(len(tmdb_ids))

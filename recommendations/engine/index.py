@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import ann, collaborative, content, npz, priors, text
+from recommendations.engine.content import rows_in
 
 FORMAT = 2  # 2: adds `transitions`
 
@@ -281,7 +282,7 @@ def _refreshed_neighbours(
         raise ValueError(f"The previous index keeps {previous.meta.get('k')} neighbours per movie, not {k}.")
     tmdb_ids = np.asarray(tmdb_ids, dtype=np.int64)
     n = len(tmdb_ids)
-    old_row = _rows_in(previous.tmdb_ids, tmdb_ids)
+    old_row = rows_in(previous.tmdb_ids, tmdb_ids)
     refresh = np.flatnonzero((old_row < 0) | np.isin(tmdb_ids, np.asarray(list(changed_tmdb_ids), dtype=np.int64)))
     new_row = np.full(previous.size, -1, dtype=np.int64)
     new_row[old_row[old_row >= 0]] = np.flatnonzero(old_row >= 0)
@@ -291,16 +292,6 @@ def _refreshed_neighbours(
         (old.data[keep], (new_row[old.row[keep]], new_row[old.col[keep]])), shape=(n, n), dtype=np.float32
     )
     return content.refresh_neighbours(features, carried, refresh, k, chunk=chunk) if len(refresh) else carried
-
-
-def _rows_in(known: np.ndarray, tmdb_ids: np.ndarray) -> np.ndarray:
-    """Each id's row in `known`, -1 when absent."""
-    known = np.asarray(known, dtype=np.int64)
-    if not len(known):
-        return np.full(len(tmdb_ids), -1, dtype=np.int64)
-    order = np.argsort(known, kind="stable")
-    at = np.minimum(np.searchsorted(known, tmdb_ids, sorter=order), len(known) - 1)
-    return np.where(known[order[at]] == tmdb_ids, order[at], -1)
 
 
 # -- per-movie rows: how the index is stored, and the small index a request builds from the rows it reads --------
@@ -368,7 +359,7 @@ def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -
     """The rows whose stored form (`movie_rows`) would differ, found with array operations over both indexes
     (no per-movie Python): priors beyond `prior_tolerance`, flags, genres, people, director, and each list's
     ids and scores (to within 1e-5: stored scores are rounded to 6 decimals)."""
-    at_old = _rows_in(old.tmdb_ids, new.tmdb_ids)  # each new row's old row, -1 for a new movie
+    at_old = rows_in(old.tmdb_ids, new.tmdb_ids)  # each new row's old row, -1 for a new movie
     common = at_old >= 0
     both_new, both_old = np.flatnonzero(common), at_old[common]
     removed = np.setdiff1d(np.arange(old.size), both_old)
@@ -381,7 +372,8 @@ def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -
     old_people = [names.setdefault(name, len(names)) for name in old.people_names]  # old columns, new numbering
     differs |= _rows_differ(new.people, _recolumned(old.people, np.asarray(old_people, np.int64)), both_new, both_old)
     # A list's columns are movies: the old ones renumbered to the new rows, a movie gone to a column of its own.
-    old_movies = np.where(_rows_in(new.tmdb_ids, old.tmdb_ids) >= 0, _rows_in(new.tmdb_ids, old.tmdb_ids), new.size)
+    at_new = rows_in(new.tmdb_ids, old.tmdb_ids)
+    old_movies = np.where(at_new >= 0, at_new, new.size)
     for name in ("content", "cooc", "transitions"):
         differs |= _rows_differ(
             getattr(new, name), _recolumned(getattr(old, name), old_movies), both_new, both_old, tolerance=1e-5
@@ -404,7 +396,7 @@ def as_stored(old: EngineIndex, new: EngineIndex, changes: RowChanges) -> Engine
     small moves cannot add up unwritten."""
     prior = new.prior.copy()
     prior[changes.same_new] = old.prior[changes.same_old]
-    at = _rows_in(new.tmdb_ids, old.tmdb_ids)
+    at = rows_in(new.tmdb_ids, old.tmdb_ids)
     old_movies = np.where(at >= 0, at, new.size)
     pick = np.arange(new.size)
     pick[changes.same_new] = new.size + changes.same_old
@@ -505,7 +497,7 @@ def index_from_rows(
         r = np.repeat(np.array([i for i, _pair in listed], dtype=np.int64), lengths)
         ids = np.fromiter(chain.from_iterable(ids for _i, (ids, _s) in listed), dtype=np.int64, count=total)
         values = np.fromiter(chain.from_iterable(s for _i, (_ids, s) in listed), dtype=np.float32, count=total)
-        c = _rows_in(tmdb_ids, ids)
+        c = rows_in(tmdb_ids, ids)
         keep = c >= 0  # a neighbour outside these rows
         result = sp.csr_matrix((values[keep], (r[keep], c[keep])), shape=(n, n), dtype=np.float32)
         result.sort_indices()
