@@ -56,11 +56,8 @@ class _RecommendationListApi(generics.ListAPIView):
         self.states = movie_states(user=self.request.user, tmdb_ids=[r.tmdb_id for r in items])
         if self.states is not None:
             items = [r for r in items if not selectors.hides(self.states[r.tmdb_id])]
-            if seen_last:
-                seen = [selectors.seen_in(self.states[r.tmdb_id]) for r in items]
-                items = [r for r, s in zip(items, seen, strict=True) if not s] + [
-                    r for r, s in zip(items, seen, strict=True) if s
-                ]
+            if seen_last:  # a stable sort: unseen first, each part in its ranked order
+                items = sorted(items, key=lambda r: selectors.seen_in(self.states[r.tmdb_id]))
         page = self.paginate_queryset(items)
         movies = selectors.movies_in_order(user=self.request.user, tmdb_ids=[r.tmdb_id for r in page])
         return services.attach(movies, page)
