@@ -204,7 +204,7 @@ class Candidates:
     scoring: tuple[np.ndarray, np.ndarray, np.ndarray]
     index: EngineIndex
     complete: set[int]
-    fields: tuple[str, ...] = ("tmdb_id", "prior", "adult", "director")  # what `with_lists` reads beside content
+    fields: tuple[str, ...]  # what `with_lists` reads beside content
 
     def with_lists(self, tmdb_ids: Iterable[int]) -> EngineIndex:
         todo = [int(t) for t in tmdb_ids if int(t) not in self.complete]
@@ -227,9 +227,9 @@ def whole_rows(build: RecommendationIndex) -> list[MovieRow]:
     return [_movie_row(v) for v in _rows(build.pk, lists=_LISTS).order_by("tmdb_id").iterator(chunk_size=5_000)]
 
 
-def whole_index(build: RecommendationIndex, rows: list[MovieRow] | None = None) -> EngineIndex:
+def whole_index(build: RecommendationIndex) -> EngineIndex:
     """Every row of a build as one EngineIndex: for builds (workers) only, never a request."""
-    rows = whole_rows(build) if rows is None else rows
+    rows = whole_rows(build)
     return index_from_rows(rows, version=build.version, catalog_version=build.catalog_version, meta=build.meta)
 
 
@@ -317,6 +317,8 @@ def candidate_index(
         by_prior = by_prior.filter(adult=False)
     pools = [by_prior]
     genres, people = list(genres), list(people)
+    # Genres and people are read beyond the seeds only when saved: preference scores and their reasons.
+    saved = (*(["genres"] if genres else []), *(["people"] if people else []))
     if genres:
         pools.append(by_prior.filter(tmdb_id__in=Movie.objects.filter(genres__tmdb_id__in=genres).values("tmdb_id")))
     if people:
@@ -331,15 +333,15 @@ def candidate_index(
     others: list[MovieRow] = []
     scoring = _NO_SCORING
     if wanted and (genres or people):
-        fields = ["tmdb_id", "prior", "adult", *(["genres"] if genres else []), *(["people"] if people else [])]
-        others = [_movie_row(v) for v in _of_movies(_rows(build.pk, fields=fields), wanted)]
+        others = [
+            _movie_row(v) for v in _of_movies(_rows(build.pk, fields=("tmdb_id", "prior", "adult", *saved)), wanted)
+        ]
     elif wanted:  # from the scoring index alone
         queryset = _of_movies(IndexMovie.objects.filter(build_id=build.pk), wanted)
         scoring = _arrays(queryset.values_list("tmdb_id", "prior", "adult"))
     rows = [*seed_rows, *others]
     index = index_from_rows(rows, scoring=scoring, version=build.version, meta=build.meta)
-    # The served movies' genres and people matter only to the reasons of saved genres and people.
-    fields = ("tmdb_id", "prior", "adult", "director", *(["genres"] if genres else []), *(["people"] if people else []))
+    fields = ("tmdb_id", "prior", "adult", "director", *saved)
     return Candidates(build.pk, rows, scoring, index, {r.tmdb_id for r in seed_rows}, fields)
 
 

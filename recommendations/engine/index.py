@@ -353,6 +353,8 @@ class RowChanges:
     changed_old: np.ndarray  # for each of `changed` that is not added, its row in the old index
     same_new: np.ndarray  # the rows found unchanged, in the new index
     same_old: np.ndarray  # and in the old one
+    # The old index's lists with their columns renumbered to the new rows (a movie gone: column new.size).
+    old_lists: dict[str, sp.csr_matrix] = field(default_factory=dict)
 
 
 def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -> RowChanges:
@@ -374,10 +376,9 @@ def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -
     # A list's columns are movies: the old ones renumbered to the new rows, a movie gone to a column of its own.
     at_new = rows_in(new.tmdb_ids, old.tmdb_ids)
     old_movies = np.where(at_new >= 0, at_new, new.size)
-    for name in ("content", "cooc", "transitions"):
-        differs |= _rows_differ(
-            getattr(new, name), _recolumned(getattr(old, name), old_movies), both_new, both_old, tolerance=1e-5
-        )
+    old_lists = {name: _recolumned(getattr(old, name), old_movies) for name in ("content", "cooc", "transitions")}
+    for name, moved in old_lists.items():
+        differs |= _rows_differ(getattr(new, name), moved, both_new, both_old, tolerance=1e-5)
     added = np.flatnonzero(~common)
     changed = np.sort(np.concatenate([both_new[differs], added]))
     return RowChanges(
@@ -387,6 +388,7 @@ def row_changes(old: EngineIndex, new: EngineIndex, *, prior_tolerance: float) -
         changed_old=both_old[differs],
         same_new=both_new[~differs],
         same_old=both_old[~differs],
+        old_lists=old_lists,
     )
 
 
@@ -396,13 +398,11 @@ def as_stored(old: EngineIndex, new: EngineIndex, changes: RowChanges) -> Engine
     small moves cannot add up unwritten."""
     prior = new.prior.copy()
     prior[changes.same_new] = old.prior[changes.same_old]
-    at = rows_in(new.tmdb_ids, old.tmdb_ids)
-    old_movies = np.where(at >= 0, at, new.size)
     pick = np.arange(new.size)
     pick[changes.same_new] = new.size + changes.same_old
 
     def merged(name: str) -> sp.csr_matrix:
-        moved = _recolumned(getattr(old, name), old_movies)  # an unchanged row names no movie that left
+        moved = changes.old_lists[name]  # an unchanged row names no movie that left
         moved = sp.csr_matrix((moved.data, moved.indices, moved.indptr), shape=(old.size, new.size + 1))
         current = getattr(new, name).tocsr()
         fresh = sp.csr_matrix((current.data, current.indices, current.indptr), shape=(new.size, new.size + 1))
