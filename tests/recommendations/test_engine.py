@@ -397,3 +397,26 @@ def test_rank_and_blended_scores_weigh_the_components_alike():
     ranked = personalized.rank(index, profile, limit=10)
 
     assert np.allclose(ranked.scores, personalized.blended_scores(index, profile)[ranked.rows])
+
+
+def test_the_fitted_feature_model_makes_the_fitted_rows_again_after_a_round_trip():
+    """An incremental build makes rows for edited movies with the full build's model: for an unedited movie
+    they are exactly the rows the fit gave (same columns, idf, damping and weights)."""
+    rng = np.random.default_rng(3)
+    docs = [
+        content.MovieDoc(
+            title=" ".join(f"w{w}" for w in rng.integers(0, 50, 3)),
+            overview=" ".join(f"o{w}" for w in rng.integers(0, 300, 20)) + " o1 o1",
+            genres=[int(rng.integers(0, 5))],
+            keywords=[f"k{rng.integers(20)}"],
+            director=f"D{rng.integers(9)}",
+            cast=[f"A{rng.integers(30)}", f"B{rng.integers(30)}"],
+            collection=int(rng.integers(10)) if rng.random() < 0.3 else None,
+        )
+        for _ in range(300)
+    ]
+    matrix, model = content.fit_features(docs)
+    again = content.FeatureModel.from_arrays(model.arrays())
+
+    assert abs(again.transform(docs) - matrix).max() < 1e-6
+    assert again.transform([]).shape == (0, matrix.shape[1])
